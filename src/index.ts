@@ -45,3 +45,10 @@ export * as Endpoint from "./Endpoint.js"
  * @since 0.1.0
  */
 export * as RetryPolicy from "./RetryPolicy.js"
+
+/**
+ * An in-memory `Streamer` for unit tests.
+ *
+ * @since 0.1.0
+ */
+export * as StreamerTest from "./StreamerTest.js"
