@@ -13,6 +13,7 @@ import * as LocalGateway from "../src/LocalGateway.js"
 process.env.AWS_ACCESS_KEY_ID ??= "AKIDLOCALDEMO"
 process.env.AWS_SECRET_ACCESS_KEY ??= "local-demo-secret"
 process.env.AWS_EC2_METADATA_DISABLED = "true"
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
 
 interface Client {
   readonly name: string
