@@ -1,0 +1,108 @@
+/**
+ * @internal
+ * A small SigV4 signer on node:crypto for the Management API (`execute-api`), synchronous, with the signing key
+ * cached per (secret, day, region). The canonical request is built by `sigv4Canonical.ts`, shared with the
+ * WebCrypto signer.
+ */
+import * as Crypto from "node:crypto"
+import * as Redacted from "effect/Redacted"
+import * as Canonical from "./sigv4Canonical.js"
+import type { Credentials } from "./transport.js"
+
+// `crypto.hash` (one-shot, Node >= 20.12) skips the Hash object; older Node 20 lines fall back to `createHash`.
+const sha256Hex: (data: string | Uint8Array) => string =
+  typeof Crypto.hash === "function"
+    ? (data) => Crypto.hash("sha256", data, "hex")
+    : (data) => Crypto.createHash("sha256").update(data).digest("hex")
+
+const hmac = (key: string | Buffer, data: string): Buffer => Crypto.createHmac("sha256", key).update(data).digest()
+
+interface KeyEntry {
+  readonly shortDate: string
+  readonly region: string
+  readonly service: string
+  readonly scope: string
+  readonly key: Buffer
+}
+
+/** Keyed by the secret's `Redacted` box: no secret in a key, and the entries go when the credentials do. */
+const keys = new WeakMap<Redacted.Redacted<string>, Array<KeyEntry>>()
+const maxKeysPerSecret = 4
+
+/** @internal The derived signing key and credential scope for a secret, a day and a region. */
+export const signingKey = (
+  secret: Redacted.Redacted<string>,
+  shortDate: string,
+  region: string,
+  service: string = Canonical.service
+): KeyEntry => {
+  let entries = keys.get(secret)
+  if (entries !== undefined) {
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!
+      if (entry.shortDate === shortDate && entry.region === region && entry.service === service) return entry
+    }
+  } else {
+    entries = []
+    keys.set(secret, entries)
+  }
+  const key = hmac(hmac(hmac(hmac(`AWS4${Redacted.value(secret)}`, shortDate), region), service), "aws4_request")
+  const entry: KeyEntry = {
+    shortDate,
+    region,
+    service,
+    scope: Canonical.credentialScope(shortDate, region, service),
+    key
+  }
+  if (entries.length >= maxKeysPerSecret) entries.shift()
+  entries.push(entry)
+  return entry
+}
+
+let lastSecond = -1
+let lastAmzDate = ""
+let lastShortDate = ""
+
+/**
+ * @internal
+ * Signs a request and writes the signature's headers (`x-amz-date`, `authorization`, `x-amz-security-token` with a
+ * session token, `x-amz-content-sha256` when asked for) into `into`, which it returns. The request must also send
+ * `host` (and `content-type` when given) exactly as passed here.
+ */
+export const sign = <H extends Canonical.SignedHeaders = Canonical.SignedHeaders>(
+  request: Canonical.Request,
+  credentials: Credentials,
+  region: string,
+  now: number = Date.now(),
+  into: H = {} as H,
+  service: string = Canonical.service
+): H => {
+  const second = Math.floor(now / 1000)
+  if (second !== lastSecond) {
+    lastAmzDate = Canonical.longDate(now)
+    lastShortDate = lastAmzDate.slice(0, 8)
+    lastSecond = second
+  }
+  const amzDate = lastAmzDate
+  const { key, scope } = signingKey(credentials.secretAccessKey, lastShortDate, region, service)
+  const token = credentials.sessionToken !== undefined ? Redacted.value(credentials.sessionToken) : undefined
+  const sessionToken = token !== undefined && token.length > 0 ? token : undefined
+  const body = request.body
+  const payloadHash = body !== undefined && body.byteLength > 0 ? sha256Hex(body) : Canonical.emptySha256
+  const signedHeaders = Canonical.signedHeaderNames(request, sessionToken !== undefined)
+  const canonical = Canonical.canonicalRequest(request, amzDate, sessionToken, signedHeaders, payloadHash)
+  const signature = Crypto.createHmac("sha256", key)
+    .update(Canonical.stringToSign(amzDate, scope, sha256Hex(canonical)))
+    .digest("hex")
+  return Canonical.writeHeaders(
+    into,
+    request,
+    credentials.accessKeyId,
+    sessionToken,
+    amzDate,
+    scope,
+    signedHeaders,
+    payloadHash,
+    signature
+  )
+}

@@ -1,0 +1,142 @@
+/**
+ * @internal
+ * The platform-neutral half of SigV4 (string building only, no crypto, no `node:` imports), shared by the
+ * node:crypto signer (`sigv4.ts`) and the WebCrypto one (`sigv4Web.ts`). Byte-for-byte what `@smithy/signature-v4`
+ * produces for the same request: the tests check it.
+ */
+
+/** @internal The signing name of the Management API. */
+export const service = "execute-api"
+
+/** @internal */
+export const algorithm = "AWS4-HMAC-SHA256"
+
+/** @internal SHA-256 of nothing, in hex: the payload hash of a request without a body. */
+export const emptySha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+/** @internal What a signer needs to know about one request. */
+export interface Request {
+  readonly method: string
+  /** The `Host` header as sent: `host` or `host:port` (no port when it is the scheme's default). */
+  readonly host: string
+  /** The path as sent on the wire, already percent-encoded (`/stage/@connections/abc%3D`); no query. */
+  readonly path: string
+  /** Signed when present (the SDK signs `application/octet-stream` on a post). */
+  readonly contentType?: string | undefined
+  readonly body?: Uint8Array | undefined
+  /** Also send (and sign) `x-amz-content-sha256`, as the SDK does. API Gateway does not need it. Default false. */
+  readonly contentSha256Header?: boolean | undefined
+}
+
+/** @internal The headers a signature adds; the caller sends them with the request's own. */
+export interface SignedHeaders {
+  "x-amz-date"?: string
+  "x-amz-security-token"?: string
+  "x-amz-content-sha256"?: string
+  authorization?: string
+  [name: string]: string | number | undefined
+}
+
+const hexEncode = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`
+
+/** @internal RFC 3986 escaping as SigV4 wants it (smithy's `escapeUri`). */
+export const escapeUri = (value: string): string => encodeURIComponent(value).replace(/[!'()*]/g, hexEncode)
+
+/**
+ * @internal
+ * The canonical URI of a non-S3 request: the path with empty and dot segments normalised away, then every segment
+ * percent-encoded once more (`/stage/@connections/abc%3D` becomes `/stage/%40connections/abc%253D`).
+ */
+export const canonicalUri = (input: string): string => {
+  // As smithy's HttpRequest does: a path always starts with "/".
+  const path = input.charCodeAt(0) === 47 ? input : `/${input}`
+  let normalized = path
+  if (path.includes("//") || path.includes("/.")) {
+    const segments: Array<string> = []
+    for (const segment of path.split("/")) {
+      if (segment.length === 0 || segment === ".") continue
+      if (segment === "..") segments.pop()
+      else segments.push(segment)
+    }
+    normalized = `/${segments.join("/")}${segments.length > 0 && path.endsWith("/") ? "/" : ""}`
+  }
+  return escapeUri(normalized).replace(/%2F/g, "/")
+}
+
+/** @internal `YYYYMMDD'T'HHMMSS'Z'` of a time in milliseconds. */
+export const longDate = (millis: number): string => {
+  const iso = new Date(millis).toISOString()
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`
+}
+
+/** @internal `{YYYYMMDD}/{region}/{service}/aws4_request`. */
+export const credentialScope = (shortDate: string, region: string, signingService: string = service): string =>
+  `${shortDate}/${region}/${signingService}/aws4_request`
+
+const needsTrim = /[\t\r\n]|^ | $|  /
+
+/** A header value as SigV4 canonicalises it: newlines to spaces, runs of blanks collapsed, trimmed. */
+const canonicalValue = (value: string): string =>
+  needsTrim.test(value)
+    ? value
+        .replace(/[\r\n]/g, " ")
+        .replace(/[ \t]+/g, " ")
+        .replace(/^ | $/g, "")
+    : value
+
+/** @internal The names of the headers a request of this shape signs, `;`-separated and sorted. */
+export const signedHeaderNames = (request: Request, hasToken: boolean): string =>
+  `${request.contentType !== undefined ? "content-type;" : ""}host${
+    request.contentSha256Header ? ";x-amz-content-sha256" : ""
+  };x-amz-date${hasToken ? ";x-amz-security-token" : ""}`
+
+/**
+ * @internal
+ * The canonical request. The headers signed are a fixed, already sorted set (`content-type`, `host`,
+ * `x-amz-content-sha256`, `x-amz-date`, `x-amz-security-token`), so nothing is sorted per request.
+ */
+export const canonicalRequest = (
+  request: Request,
+  amzDate: string,
+  sessionToken: string | undefined,
+  signedHeaders: string,
+  payloadHash: string
+): string => {
+  let headers = request.contentType !== undefined ? `content-type:${canonicalValue(request.contentType)}\n` : ""
+  headers += `host:${canonicalValue(request.host)}\n`
+  if (request.contentSha256Header) headers += `x-amz-content-sha256:${payloadHash}\n`
+  headers += `x-amz-date:${amzDate}\n`
+  if (sessionToken !== undefined) headers += `x-amz-security-token:${canonicalValue(sessionToken)}\n`
+  return `${request.method}\n${canonicalUri(request.path)}\n\n${headers}\n${signedHeaders}\n${payloadHash}`
+}
+
+/** @internal The string to sign, from the hex SHA-256 of the canonical request. */
+export const stringToSign = (amzDate: string, scope: string, canonicalRequestHash: string): string =>
+  `${algorithm}\n${amzDate}\n${scope}\n${canonicalRequestHash}`
+
+/** @internal The `Authorization` header. */
+export const authorization = (accessKeyId: string, scope: string, signedHeaders: string, signature: string): string =>
+  `${algorithm} Credential=${accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`
+
+/**
+ * @internal
+ * Writes the signature's headers into `into` (`x-amz-date`, `authorization`, and `x-amz-security-token` /
+ * `x-amz-content-sha256` when they apply) and returns it.
+ */
+export const writeHeaders = <H extends SignedHeaders>(
+  into: H,
+  request: Request,
+  accessKeyId: string,
+  sessionToken: string | undefined,
+  amzDate: string,
+  scope: string,
+  signedHeaders: string,
+  payloadHash: string,
+  signature: string
+): H => {
+  into["x-amz-date"] = amzDate
+  if (sessionToken !== undefined) into["x-amz-security-token"] = sessionToken
+  if (request.contentSha256Header) into["x-amz-content-sha256"] = payloadHash
+  into.authorization = authorization(accessKeyId, scope, signedHeaders, signature)
+  return into
+}
