@@ -52,3 +52,10 @@ export * as RetryPolicy from "./RetryPolicy.js"
  * @since 0.1.0
  */
 export * as StreamerTest from "./StreamerTest.js"
+
+/**
+ * A Lambda handler for WebSocket APIs whose routes are Effects.
+ *
+ * @since 0.1.0
+ */
+export * as WebSocketHandler from "./WebSocketHandler.js"
