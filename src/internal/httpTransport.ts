@@ -1,0 +1,247 @@
+/**
+ * @internal
+ * The signed HTTP transport: node:http(s) `request()` over one keep-alive agent per scope, SigV4 on node:crypto,
+ * its own per-attempt timer, and the same error mapping as the SDK transport.
+ */
+import * as Http from "node:http"
+import * as Https from "node:https"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type { ConnectionInfo } from "../ConnectionInfo.js"
+import type { StreamerError } from "../StreamerError.js"
+import * as ConnectionId from "./connectionId.js"
+import * as Provider from "./credentials.js"
+import * as Errors from "./errors.js"
+import * as SigV4 from "./sigv4.js"
+import type * as Canonical from "./sigv4Canonical.js"
+import { type Config, connectionInfoFromJson, type Credentials, type Make, type Transport } from "./transport.js"
+
+/** @internal Sockets per agent; API Gateway answers in tens of milliseconds, so this bounds the requests in flight. */
+export const maxSockets = 256
+
+/** Error bodies are small (`{"message": "..."}`); anything past this is drained, not kept. */
+const maxErrorBody = 64 * 1024
+const octetStream = "application/octet-stream"
+
+interface Target {
+  readonly secure: boolean
+  /** The `Host` header, port included when it is not the scheme's default. */
+  readonly host: string
+  /** What the socket connects to (IPv6 without brackets). */
+  readonly hostname: string
+  readonly port: number
+  /** The stage path without a trailing slash (`/production`, or empty). */
+  readonly stagePath: string
+}
+
+/** @internal */
+export const target = (endpoint: string): Target => {
+  const url = new URL(endpoint)
+  const secure = url.protocol === "https:"
+  return {
+    secure,
+    host: url.host,
+    hostname: url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname,
+    port: url.port !== "" ? Number(url.port) : secure ? 443 : 80,
+    stagePath: url.pathname.replace(/\/+$/, "")
+  }
+}
+
+/** The cause kept for an answer that is an error: its name, status and (cut) message; never the request. */
+const answerCause = (status: number, name: string | undefined, body: string): Error => {
+  let message = `${status}${name !== undefined ? ` ${name}` : ""}`
+  const text = bodyMessage(body)
+  if (text !== undefined) message += `: ${text}`
+  const error = new Error(message)
+  error.name = name ?? "HttpError"
+  return error
+}
+
+const bodyMessage = (body: string): string | undefined => {
+  const json = parseJson(body)
+  const raw = json?.message ?? json?.Message
+  if (typeof raw !== "string" || raw.length === 0) return undefined
+  // AWS's InvalidSignatureException message quotes the canonical request, session token included: never keep it.
+  const cut = raw.split(/\s*The Canonical String for this request/)[0]!
+  return cut.length > 256 ? `${cut.slice(0, 256)}...` : cut
+}
+
+const parseJson = (body: string): Record<string, unknown> | undefined => {
+  if (body.length === 0) return undefined
+  try {
+    const json: unknown = JSON.parse(body)
+    return typeof json === "object" && json !== null ? (json as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The AWS error name, looked up as the SDK does: `x-amzn-ErrorType`, then the body's `code` (any case), then `__type`. */
+const errorName = (headers: Http.IncomingHttpHeaders, body: string): string | undefined => {
+  const header = headers["x-amzn-errortype"]
+  if (typeof header === "string" && header.length > 0) return header
+  const json = parseJson(body)
+  if (json === undefined) return undefined
+  for (const key in json) {
+    if (key.toLowerCase() === "code") {
+      const code = json[key]
+      if (typeof code === "string" || typeof code === "number") return String(code)
+    }
+  }
+  return typeof json.__type === "string" ? json.__type : undefined
+}
+
+const headerGetter =
+  (headers: Http.IncomingHttpHeaders) =>
+  (name: string): string | undefined => {
+    const value = headers[name]
+    return Array.isArray(value) ? value[0] : value
+  }
+
+type Method = "GET" | "POST" | "DELETE"
+
+interface RequestHeaders extends Canonical.SignedHeaders {
+  host: string
+}
+
+/** @internal The HTTP transport, with the credential provider's options (tests swap the default chain). */
+export const makeWith = (config: Config, options?: Provider.Options): Effect.Effect<Transport, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { secure, host, hostname, port, stagePath } = target(config.endpoint)
+    const agent = yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        secure ? new Https.Agent({ keepAlive: true, maxSockets }) : new Http.Agent({ keepAlive: true, maxSockets })
+      ),
+      (agent) => Effect.sync(() => agent.destroy())
+    )
+    const provider = yield* Provider.make(config.credentials, options)
+    const request = secure ? Https.request : Http.request
+    const region = config.region
+    const timeout = config.timeout
+    const timeoutMs = Duration.toMillis(timeout)
+    const maxSize = config.maxPayloadBytes
+
+    /**
+     * One attempt. `parse` reads a 2xx body (GET); without it the body is drained and ignored. The effect ends when
+     * the answer has been read to its end, so that the socket is back in the pool for the next request.
+     */
+    const send = <A>(
+      method: Method,
+      context: Errors.Context,
+      body: Uint8Array | undefined,
+      parse: ((body: string) => A) | undefined,
+      credentials: Credentials
+    ): Effect.Effect<A, StreamerError> =>
+      Effect.async<A, StreamerError>((resume) => {
+        const connectionId = context.connectionId
+        const path = ConnectionId.path(stagePath, connectionId)
+        const headers: RequestHeaders = { host }
+        const signable: Canonical.Request =
+          body !== undefined ? { method, host, path, body, contentType: octetStream } : { method, host, path }
+        if (body !== undefined) {
+          headers["content-type"] = octetStream
+          headers["content-length"] = body.byteLength
+        }
+        let done = false
+        let req: Http.ClientRequest
+        try {
+          SigV4.sign(signable, credentials, region, Date.now(), headers)
+          req = request({ agent, method, hostname, port, path, headers })
+        } catch (cause) {
+          done = true
+          resume(Effect.fail(Errors.transport(connectionId, cause)))
+          return
+        }
+        const finish = (result: Effect.Effect<A, StreamerError>) => {
+          if (done) return
+          done = true
+          clearTimeout(timer)
+          resume(result)
+        }
+        const timer = setTimeout(() => {
+          if (done) return
+          done = true
+          req.destroy()
+          resume(Effect.fail(Errors.timeout(connectionId, timeout)))
+        }, timeoutMs)
+        req.on("error", (cause) => finish(Effect.fail(Errors.transport(connectionId, cause))))
+        req.on("response", (res) => {
+          const status = res.statusCode ?? 0
+          const ok = status >= 200 && status < 300
+          let text = ""
+          if (ok && parse === undefined) {
+            res.resume()
+          } else {
+            res.setEncoding("utf8")
+            res.on("data", (chunk: string) => {
+              if (text.length < maxErrorBody || ok) text += chunk
+            })
+          }
+          res.on("end", () => {
+            if (ok) {
+              if (parse === undefined) return finish(Effect.void as Effect.Effect<A>)
+              let value: A
+              try {
+                value = parse(text)
+              } catch (cause) {
+                return finish(
+                  Effect.fail(Errors.fromAnswer(context, status, undefined, headerGetter(res.headers), cause))
+                )
+              }
+              return finish(Effect.succeed(value))
+            }
+            const name = errorName(res.headers, text)
+            finish(
+              Effect.fail(
+                Errors.fromAnswer(context, status, name, headerGetter(res.headers), answerCause(status, name, text))
+              )
+            )
+          })
+          res.on("error", (cause) => finish(Effect.fail(Errors.transport(connectionId, cause))))
+          res.on("close", () => {
+            if (!res.complete)
+              finish(Effect.fail(Errors.transport(connectionId, new Error("the answer was cut short"))))
+          })
+        })
+        req.end(body)
+        return Effect.sync(() => {
+          if (done) return
+          done = true
+          clearTimeout(timer)
+          req.destroy()
+        })
+      })
+
+    const call = <A>(
+      method: Method,
+      context: Errors.Context,
+      body: Uint8Array | undefined,
+      parse: ((body: string) => A) | undefined
+    ): Effect.Effect<A, StreamerError> => {
+      const credentials = provider.current()
+      return credentials !== undefined
+        ? send(method, context, body, parse, credentials)
+        : Effect.flatMap(
+            Effect.timeoutFail(provider.resolve(context.connectionId), {
+              duration: timeout,
+              onTimeout: () => Errors.timeout(context.connectionId, timeout)
+            }),
+            (credentials) => send(method, context, body, parse, credentials)
+          )
+    }
+
+    const transport: Transport = {
+      post: (connectionId, data) =>
+        call("POST", { connectionId, payloadSize: data.byteLength, maxSize }, data, undefined),
+      get: (connectionId) =>
+        call<ConnectionInfo>("GET", { connectionId, maxSize }, undefined, (body) =>
+          connectionInfoFromJson(connectionId, body.length === 0 ? {} : JSON.parse(body))
+        ),
+      delete: (connectionId) => call("DELETE", { connectionId, maxSize }, undefined, undefined)
+    }
+    return transport
+  })
+
+/** @internal The signed HTTP transport on node:http(s). */
+export const make: Make = (config) => makeWith(config)

@@ -1,0 +1,731 @@
+import * as Crypto from "node:crypto"
+import * as Fs from "node:fs"
+import * as Http from "node:http"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { assert, describe, it } from "@effect/vitest"
+import { SignatureV4 } from "@smithy/signature-v4"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import * as Credentials from "../src/internal/credentials.js"
+import * as HttpTransport from "../src/internal/httpTransport.js"
+import * as SdkTransport from "../src/internal/sdkTransport.js"
+import type { Config, Credentials as Creds, Transport } from "../src/internal/transport.js"
+import type { StreamerError } from "../src/StreamerError.js"
+
+// ---------------------------------------------------------------------------------------------------------------
+// A real node:http server on 127.0.0.1 that records what it receives and answers as each test says.
+
+interface Hit {
+  readonly method: string
+  readonly url: string
+  readonly headers: Http.IncomingHttpHeaders
+  readonly body: Buffer
+}
+
+type Respond = (hit: Hit, req: Http.IncomingMessage, res: Http.ServerResponse) => void
+
+interface TestServer {
+  readonly endpoint: string
+  readonly port: number
+  readonly hits: Array<Hit>
+  /** `connections`: sockets ever accepted; `open`: sockets open now. */
+  readonly stats: { connections: number; open: number }
+}
+
+const testServer = (respond: Respond): Effect.Effect<TestServer, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.async<TestServer & { readonly server: Http.Server }>((resume) => {
+      const hits: Array<Hit> = []
+      const stats = { connections: 0, open: 0 }
+      const server = Http.createServer((req, res) => {
+        const chunks: Array<Buffer> = []
+        req.on("data", (chunk: Buffer) => chunks.push(chunk))
+        req.on("end", () => {
+          const hit: Hit = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks) }
+          hits.push(hit)
+          respond(hit, req, res)
+        })
+      })
+      server.on("connection", (socket) => {
+        stats.connections++
+        stats.open++
+        socket.on("close", () => stats.open--)
+      })
+      server.listen(0, "127.0.0.1", () => {
+        const port = (server.address() as { port: number }).port
+        resume(Effect.succeed({ server, port, endpoint: `http://127.0.0.1:${port}/local`, hits, stats }))
+      })
+    }),
+    ({ server }) =>
+      Effect.async<void>((resume) => {
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      })
+  )
+
+const reply =
+  (status: number, headers: Record<string, string> = {}, body: string | Buffer = ""): Respond =>
+  (_hit, _req, res) => {
+    res.writeHead(status, { "content-length": Buffer.byteLength(body), ...headers })
+    res.end(body)
+  }
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): Respond =>
+  reply(status, { "content-type": "application/json", ...headers }, JSON.stringify(body))
+
+const credentials: Creds = {
+  accessKeyId: "AKIDHTTPTEST",
+  secretAccessKey: Redacted.make("http-test-secret/with+chars"),
+  sessionToken: Redacted.make("FwoGZXIvYXdzEJr//////////session+token=")
+}
+
+const config = (endpoint: string, overrides: Partial<Config> = {}): Config => ({
+  endpoint,
+  region: "us-east-1",
+  credentials,
+  timeout: Duration.seconds(5),
+  maxPayloadBytes: 131072,
+  ...overrides
+})
+
+/** smithy's `Checksum` over node:crypto. */
+class Sha256 {
+  private hash: Crypto.Hash | Crypto.Hmac
+  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = this.fresh()
+  }
+  private fresh(): Crypto.Hash | Crypto.Hmac {
+    if (this.secret === undefined) return Crypto.createHash("sha256")
+    return Crypto.createHmac(
+      "sha256",
+      typeof this.secret === "string"
+        ? this.secret
+        : ArrayBuffer.isView(this.secret)
+          ? Buffer.from(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength)
+          : Buffer.from(this.secret)
+    )
+  }
+  update(chunk: Uint8Array): void {
+    this.hash.update(chunk)
+  }
+  digest(): Promise<Uint8Array> {
+    return Promise.resolve(new Uint8Array(this.hash.digest()))
+  }
+  reset(): void {
+    this.hash = this.fresh()
+  }
+}
+
+/** Verifies a received request's signature the server's way: re-sign what arrived with @smithy/signature-v4. */
+const verify = async (hit: Hit, creds: Creds): Promise<boolean> => {
+  const authorization = String(hit.headers.authorization ?? "")
+  const match =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/execute-api\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/.exec(
+      authorization
+    )
+  if (match === null || match[1] !== creds.accessKeyId) return false
+  const amzDate = String(hit.headers["x-amz-date"])
+  const date = new Date(
+    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`
+  )
+  const headers: Record<string, string> = {}
+  for (const name of match[4]!.split(";")) headers[name] = String(hit.headers[name])
+  const signer = new SignatureV4({
+    service: "execute-api",
+    region: match[3]!,
+    sha256: Sha256,
+    applyChecksum: false,
+    credentials: {
+      accessKeyId: creds.accessKeyId,
+      secretAccessKey: Redacted.value(creds.secretAccessKey),
+      ...(creds.sessionToken ? { sessionToken: Redacted.value(creds.sessionToken) } : {})
+    }
+  })
+  const signed = await signer.sign(
+    { method: hit.method, protocol: "http:", hostname: "127.0.0.1", path: hit.url, query: {}, headers, body: hit.body },
+    { signingDate: date }
+  )
+  return signed.headers.authorization === authorization
+}
+
+const flip = <A>(effect: Effect.Effect<A, StreamerError>) => Effect.flip(effect)
+
+/** Polls a condition on the live clock. */
+const eventually = (condition: () => boolean, within: Duration.DurationInput = "2 seconds") =>
+  Effect.gen(function* () {
+    const deadline = Date.now() + Duration.toMillis(within)
+    while (!condition()) {
+      if (Date.now() > deadline) return false
+      yield* Effect.sleep("10 millis")
+    }
+    return true
+  })
+
+const deferred = <A = void>() => {
+  let resolve!: (a: A) => void
+  const promise = new Promise<A>((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("httpTransport: success", () => {
+  it.scopedLive("posts the bytes as they are, signed, and succeeds on 200", () =>
+    Effect.gen(function* () {
+      const server = yield* testServer(reply(200))
+      const transport = yield* HttpTransport.make(config(server.endpoint))
+      const data = Uint8Array.from({ length: 256 }, (_, i) => i)
+      yield* transport.post("L0SM9cOFvHcCIhw=", data)
+      const hit = server.hits[0]!
+      assert.strictEqual(hit.method, "POST")
+      assert.strictEqual(hit.url, "/local/@connections/L0SM9cOFvHcCIhw%3D")
+      assert.deepStrictEqual(new Uint8Array(hit.body), data)
+      assert.strictEqual(hit.headers["content-type"], "application/octet-stream")
+      assert.strictEqual(hit.headers["content-length"], "256")
+      assert.strictEqual(hit.headers.host, `127.0.0.1:${server.port}`)
+      assert.strictEqual(hit.headers["x-amz-security-token"], Redacted.value(credentials.sessionToken!))
+      assert.isUndefined(hit.headers["x-amz-content-sha256"])
+      assert.isTrue(yield* Effect.promise(() => verify(hit, credentials)))
+    })
+  )
+
+  it.scopedLive("posts 131072 bytes and empty payloads", () =>
+    Effect.gen(function* () {
+      const server = yield* testServer(reply(200))
+      const transport = yield* HttpTransport.make(config(server.endpoint))
+      const big = Crypto.randomBytes(131072)
+      yield* transport.post("ZDb-VclrIAMCJ3w=", big)
+      yield* transport.post("ZDb-VclrIAMCJ3w=", new Uint8Array(0))
+      assert.isTrue(server.hits[0]!.body.equals(big))
+      assert.strictEqual(server.hits[1]!.headers["content-length"], "0")
+      for (const hit of server.hits) assert.isTrue(yield* Effect.promise(() => verify(hit, credentials)))
+    })
+  )
+
+  it.scopedLive("deletes (204) and reads a connection (GET 200 JSON)", () =>
+    Effect.gen(function* () {
+      const server = yield* testServer((hit, req, res) =>
+        hit.method === "DELETE"
+          ? reply(204)(hit, req, res)
+          : json(200, {
+              connectedAt: "2026-12-04T10:00:00.000Z",
+              identity: { sourceIp: "203.0.113.5", userAgent: "test-agent" },
+              lastActiveAt: "2026-12-04T10:05:00.000Z"
+            })(hit, req, res)
+      )
+      const transport = yield* HttpTransport.make(config(server.endpoint, { credentials: undefined }))
+      yield* transport.delete("abc=")
+      const info = yield* transport.get("abc=")
+      assert.strictEqual(info.connectionId, "abc=")
+      assert.strictEqual(info.connectedAt?.toISOString(), "2026-12-04T10:00:00.000Z")
+      assert.strictEqual(info.lastActiveAt?.toISOString(), "2026-12-04T10:05:00.000Z")
+      assert.strictEqual(info.sourceIp, "203.0.113.5")
+      assert.strictEqual(info.userAgent, "test-agent")
+      assert.deepStrictEqual(
+        server.hits.map((h) => [h.method, h.url, h.headers["content-type"], h.headers["content-length"]]),
+        [
+          ["DELETE", "/local/@connections/abc%3D", undefined, undefined],
+          ["GET", "/local/@connections/abc%3D", undefined, undefined]
+        ]
+      )
+    })
+  )
+
+  it.scopedLive("encodes any id as one path segment and signs it right", () =>
+    Effect.gen(function* () {
+      const server = yield* testServer(reply(200))
+      const transport = yield* HttpTransport.make(config(`${server.endpoint}/`))
+      for (const id of ["a%b", "!'()*~", "?x#y", "..."]) yield* transport.post(id, new Uint8Array([1]))
+      assert.deepStrictEqual(
+        server.hits.map((h) => h.url),
+        [
+          "/local/@connections/a%25b",
+          "/local/@connections/%21%27%28%29%2A~",
+          "/local/@connections/%3Fx%23y",
+          "/local/@connections/..."
+        ]
+      )
+      for (const hit of server.hits) assert.isTrue(yield* Effect.promise(() => verify(hit, credentials)))
+    })
+  )
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+
+interface Scenario {
+  readonly name: string
+  readonly respond: Respond
+  readonly op?: "post" | "get" | "delete"
+  readonly check: (error: StreamerError) => void
+}
+
+const tokenText = Redacted.value(credentials.sessionToken!)
+
+const scenarios: Array<Scenario> = [
+  {
+    name: "410 with an empty body and x-amzn-ErrorType",
+    respond: reply(410, {
+      "x-amzn-ErrorType": "GoneException",
+      "x-amzn-RequestId": "r1",
+      "content-type": "application/json"
+    }),
+    check: (e) => assert.strictEqual(e._tag, "GoneError")
+  },
+  {
+    name: "410 with no name at all",
+    respond: reply(410),
+    check: (e) => assert.strictEqual(e._tag, "GoneError")
+  },
+  {
+    name: "410 with AWS's long header form",
+    respond: reply(410, { "x-amzn-ErrorType": "GoneException:http://internal.amazon.com/coral/com.amazon.gateway/" }),
+    check: (e) => assert.strictEqual(e._tag, "GoneError")
+  },
+  {
+    name: "403 ForbiddenException",
+    respond: json(403, { message: "Forbidden" }, { "x-amzn-ErrorType": "ForbiddenException" }),
+    check: (e) => assert.deepInclude(e, { _tag: "ForbiddenError", awsErrorName: "ForbiddenException" })
+  },
+  {
+    name: "403 AccessDeniedException named in the body only",
+    respond: json(403, { __type: "AccessDeniedException", message: "User is not authorized" }),
+    check: (e) => assert.deepInclude(e, { _tag: "ForbiddenError", awsErrorName: "AccessDeniedException" })
+  },
+  {
+    name: "403 InvalidSignatureException quoting the canonical request",
+    respond: json(
+      403,
+      {
+        message: `The request signature we calculated does not match the signature you provided.\n\nThe Canonical String for this request should have been\n'POST\n/local/%40connections/x\n\nhost:h\nx-amz-security-token:${tokenText}\n'`
+      },
+      { "x-amzn-ErrorType": "InvalidSignatureException" }
+    ),
+    check: (e) => {
+      assert.deepInclude(e, { _tag: "ForbiddenError", awsErrorName: "InvalidSignatureException" })
+      assert.notInclude(String((e.cause as Error | undefined)?.message), tokenText)
+      assert.notInclude(e.message, tokenText)
+    }
+  },
+  {
+    name: "403 UnrecognizedClientException named by `code`",
+    respond: json(403, { code: "UnrecognizedClientException", message: "bad token" }),
+    check: (e) => assert.deepInclude(e, { _tag: "ForbiddenError", awsErrorName: "UnrecognizedClientException" })
+  },
+  {
+    name: "413 PayloadTooLargeException",
+    respond: json(413, { message: "too big" }, { "x-amzn-ErrorType": "PayloadTooLargeException" }),
+    check: (e) => assert.deepInclude(e, { _tag: "PayloadTooLargeError", payloadSize: 5, maxSize: 131072 })
+  },
+  {
+    name: "429 with Retry-After in seconds",
+    respond: json(429, { message: "slow down" }, { "x-amzn-ErrorType": "LimitExceededException", "Retry-After": "3" }),
+    check: (e) => {
+      assert.strictEqual(e._tag, "ThrottlingError")
+      if (e._tag === "ThrottlingError") assert.deepStrictEqual(e.retryAfter, Option.some(Duration.seconds(3)))
+    }
+  },
+  {
+    name: "429 with Retry-After as an HTTP date",
+    respond: (hit, req, res) =>
+      json(429, { message: "slow down" }, { "Retry-After": new Date(Date.now() + 5000).toUTCString() })(hit, req, res),
+    check: (e) => {
+      assert.strictEqual(e._tag, "ThrottlingError")
+      if (e._tag === "ThrottlingError") {
+        const millis = Duration.toMillis(Option.getOrThrow(e.retryAfter))
+        assert.isAtLeast(millis, 3000)
+        assert.isAtMost(millis, 5000)
+      }
+    }
+  },
+  {
+    name: "429 with x-amz-retry-after in milliseconds",
+    respond: json(429, {}, { "x-amzn-ErrorType": "TooManyRequestsException", "x-amz-retry-after": "1500" }),
+    check: (e) => {
+      assert.strictEqual(e._tag, "ThrottlingError")
+      if (e._tag === "ThrottlingError") assert.deepStrictEqual(e.retryAfter, Option.some(Duration.millis(1500)))
+    }
+  },
+  {
+    name: "429 without a hint",
+    respond: json(429, { message: "slow down" }, { "x-amzn-ErrorType": "LimitExceededException" }),
+    check: (e) => assert.deepInclude(e, { _tag: "ThrottlingError", retryAfter: Option.none() })
+  },
+  {
+    name: "400 BadRequestException",
+    respond: json(400, { message: "Invalid connectionId" }, { "x-amzn-ErrorType": "BadRequestException" }),
+    check: (e) => assert.strictEqual(e._tag, "InvalidConnectionError")
+  },
+  {
+    name: "400 named LimitExceededException: the name wins",
+    respond: json(400, { message: "buffer full" }, { "x-amzn-ErrorType": "LimitExceededException" }),
+    check: (e) => assert.strictEqual(e._tag, "ThrottlingError")
+  },
+  ...[500, 502, 503, 504].map((status): Scenario => ({
+    name: `${status} with a JSON body`,
+    respond: json(status, { message: "Internal server error" }),
+    check: (e) => assert.deepInclude(e, { _tag: "InternalServerError", status })
+  })),
+  {
+    name: "502 with a non-JSON body",
+    respond: reply(502, { "content-type": "text/html" }, "<html><body>Bad Gateway</body></html>"),
+    check: (e) => assert.deepInclude(e, { _tag: "InternalServerError", status: 502 })
+  },
+  {
+    name: "200 GET with a non-JSON body",
+    op: "get",
+    respond: reply(200, { "content-type": "text/html" }, "<html>oops</html>"),
+    check: (e) => assert.deepInclude(e, { _tag: "RequestError", reason: "Transport" })
+  },
+  {
+    name: "410 on GET",
+    op: "get",
+    respond: reply(410, { "x-amzn-ErrorType": "GoneException" }),
+    check: (e) => assert.strictEqual(e._tag, "GoneError")
+  },
+  {
+    name: "403 on DELETE",
+    op: "delete",
+    respond: reply(403, { "x-amzn-ErrorType": "ForbiddenException" }),
+    check: (e) => assert.strictEqual(e._tag, "ForbiddenError")
+  }
+]
+
+const run = (transport: Transport, op: Scenario["op"]) =>
+  op === "get"
+    ? Effect.asVoid(transport.get("abc="))
+    : op === "delete"
+      ? transport.delete("abc=")
+      : transport.post("abc=", new TextEncoder().encode("hello"))
+
+/** What both transports must agree on. */
+const summary = (e: StreamerError) => ({
+  _tag: e._tag,
+  status: "status" in e ? e.status : undefined,
+  awsErrorName: "awsErrorName" in e ? e.awsErrorName : undefined,
+  reason: "reason" in e && e._tag === "RequestError" ? e.reason : undefined,
+  retryAfter:
+    e._tag === "ThrottlingError" ? Option.map(e.retryAfter, (d) => Math.round(Duration.toMillis(d) / 1000)) : undefined,
+  isRetryable: e.isRetryable
+})
+
+describe("httpTransport: answers mapped like the SDK transport", () => {
+  for (const scenario of scenarios) {
+    it.scopedLive(scenario.name, () =>
+      Effect.gen(function* () {
+        const server = yield* testServer(scenario.respond)
+        const http = yield* HttpTransport.make(config(server.endpoint))
+        const sdk = yield* SdkTransport.make(config(server.endpoint))
+        const error = yield* flip(run(http, scenario.op))
+        scenario.check(error)
+        const sdkError = yield* flip(run(sdk, scenario.op))
+        assert.deepStrictEqual(summary(error), summary(sdkError))
+      })
+    )
+  }
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("httpTransport: sockets, timeouts and interruption", () => {
+  it.scopedLive("fails with RequestError Timeout when the server never answers, within the timeout", () =>
+    Effect.gen(function* () {
+      const closed = deferred()
+      const server = yield* testServer((_hit, _req, res) => res.on("close", () => closed.resolve()))
+      const transport = yield* HttpTransport.make(config(server.endpoint, { timeout: Duration.millis(300) }))
+      const start = Date.now()
+      const error = yield* flip(transport.post("abc=", new Uint8Array([1])))
+      const elapsed = Date.now() - start
+      assert.deepInclude(error, { _tag: "RequestError", reason: "Timeout", isRetryable: true })
+      assert.isAtLeast(elapsed, 290)
+      assert.isBelow(elapsed, 1500)
+      // The request was destroyed, not left hanging.
+      yield* Effect.promise(() => closed.promise)
+    })
+  )
+
+  it.scopedLive("fails with RequestError Transport when the socket is destroyed", () =>
+    Effect.gen(function* () {
+      const server = yield* testServer((_hit, req) => req.socket.destroy())
+      const transport = yield* HttpTransport.make(config(server.endpoint))
+      const error = yield* flip(transport.post("abc=", new Uint8Array([1])))
+      assert.deepInclude(error, { _tag: "RequestError", reason: "Transport", isRetryable: true })
+      assert.notInclude(error.message, tokenText)
+    })
+  )
+
+  it.scopedLive("fails with RequestError Transport when the answer is cut short", () =>
+    Effect.gen(function* () {
+      const server = yield* testServer((_hit, req, res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-length": "1000" })
+        res.write('{"connectedAt":')
+        setTimeout(() => req.socket.destroy(), 20)
+      })
+      const transport = yield* HttpTransport.make(config(server.endpoint))
+      const error = yield* flip(transport.get("abc="))
+      assert.deepInclude(error, { _tag: "RequestError", reason: "Transport" })
+    })
+  )
+
+  it.scopedLive("fails with RequestError Transport when nothing listens", () =>
+    Effect.gen(function* () {
+      const server = yield* testServer(reply(200))
+      const endpoint = server.endpoint
+      const port = yield* Effect.async<number>((resume) => {
+        const probe = Http.createServer()
+        probe.listen(0, "127.0.0.1", () => {
+          const free = (probe.address() as { port: number }).port
+          probe.close(() => resume(Effect.succeed(free)))
+        })
+      })
+      const transport = yield* HttpTransport.make(config(endpoint.replace(/:\d+\//, `:${port}/`)))
+      const error = yield* flip(transport.delete("abc="))
+      assert.deepInclude(error, { _tag: "RequestError", reason: "Transport" })
+      assert.include(error.message, "ECONNREFUSED")
+    })
+  )
+
+  it.scopedLive("interruption aborts the request in flight: the server sees it closed before it answered", () =>
+    Effect.gen(function* () {
+      const arrived = deferred()
+      const aborted = deferred<boolean>()
+      const server = yield* testServer((_hit, _req, res) => {
+        res.on("close", () => aborted.resolve(!res.writableEnded))
+        arrived.resolve()
+      })
+      const transport = yield* HttpTransport.make(config(server.endpoint))
+      const fiber = yield* Effect.fork(transport.post("abc=", new Uint8Array([1, 2, 3])))
+      yield* Effect.promise(() => arrived.promise)
+      const exit = yield* Fiber.interrupt(fiber)
+      assert.isTrue(Exit.isInterrupted(exit))
+      const wasAborted = yield* Effect.promise(() => aborted.promise).pipe(Effect.timeout("2 seconds"))
+      assert.isTrue(wasAborted)
+    })
+  )
+
+  it.scopedLive("keep-alive reuses one socket for 100 sequential requests", () =>
+    Effect.gen(function* () {
+      const server = yield* testServer(reply(200))
+      const transport = yield* HttpTransport.make(config(server.endpoint))
+      const data = new TextEncoder().encode("ping")
+      for (let i = 0; i < 100; i++) yield* transport.post("abc=", data)
+      assert.strictEqual(server.hits.length, 100)
+      assert.strictEqual(server.stats.connections, 1)
+    })
+  )
+
+  it.scopedLive("keeps reusing the socket after error answers (bodies are drained)", () =>
+    Effect.gen(function* () {
+      let n = 0
+      const server = yield* testServer((hit, req, res) =>
+        n++ % 2 === 0
+          ? json(429, { message: "x".repeat(5000) }, { "x-amzn-ErrorType": "LimitExceededException" })(hit, req, res)
+          : json(200, { connectedAt: "2026-12-04T10:00:00.000Z" })(hit, req, res)
+      )
+      const transport = yield* HttpTransport.make(config(server.endpoint))
+      for (let i = 0; i < 10; i++) yield* Effect.either(transport.get("abc="))
+      assert.strictEqual(server.stats.connections, 1)
+    })
+  )
+
+  it.scopedLive("closing the scope destroys the agent and its sockets", () =>
+    Effect.gen(function* () {
+      const server = yield* testServer(reply(200))
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const transport = yield* HttpTransport.make(config(server.endpoint))
+          yield* Effect.all(
+            Array.from({ length: 5 }, () => transport.post("abc=", new Uint8Array([1]))),
+            { concurrency: "unbounded" }
+          )
+          assert.isAbove(server.stats.open, 0)
+        })
+      )
+      assert.isTrue(yield* eventually(() => server.stats.open === 0))
+    })
+  )
+
+  it.scopedLive("handles 256 concurrent requests", () =>
+    Effect.gen(function* () {
+      const server = yield* testServer((hit, req, res) => setTimeout(() => reply(200)(hit, req, res), 5))
+      const transport = yield* HttpTransport.make(config(server.endpoint))
+      yield* Effect.all(
+        Array.from({ length: 512 }, (_, i) => transport.post(`id${i}`, new Uint8Array([i & 255]))),
+        { concurrency: 512 }
+      )
+      assert.strictEqual(server.hits.length, 512)
+      assert.isAtMost(server.stats.connections, HttpTransport.maxSockets)
+    })
+  )
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const credentialVariables = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_PROFILE",
+  "AWS_CONFIG_FILE",
+  "AWS_SHARED_CREDENTIALS_FILE",
+  "AWS_EC2_METADATA_DISABLED",
+  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+  "AWS_WEB_IDENTITY_TOKEN_FILE",
+  "AWS_ROLE_ARN"
+]
+
+/** No credentials anywhere: no variables, empty config files, no instance metadata. Restored when the scope closes. */
+const withoutCredentials = Effect.acquireRelease(
+  Effect.sync(() => {
+    const saved = Object.fromEntries(credentialVariables.map((name) => [name, process.env[name]]))
+    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-streamer-creds-"))
+    const empty = Path.join(dir, "empty")
+    Fs.writeFileSync(empty, "")
+    for (const name of credentialVariables) delete process.env[name]
+    process.env.AWS_EC2_METADATA_DISABLED = "true"
+    process.env.AWS_CONFIG_FILE = empty
+    process.env.AWS_SHARED_CREDENTIALS_FILE = empty
+    return { saved, dir }
+  }),
+  ({ dir, saved }) =>
+    Effect.sync(() => {
+      for (const name of credentialVariables) {
+        if (saved[name] === undefined) delete process.env[name]
+        else process.env[name] = saved[name]
+      }
+      Fs.rmSync(dir, { recursive: true, force: true })
+    })
+)
+
+describe("httpTransport: credentials", () => {
+  it.scopedLive("uses the environment's credentials when the options have none", () =>
+    Effect.gen(function* () {
+      const server = yield* testServer(reply(200))
+      const transport = yield* HttpTransport.make(config(server.endpoint, { credentials: undefined }))
+      yield* transport.post("abc=", new Uint8Array([1]))
+      const hit = server.hits[0]!
+      assert.include(String(hit.headers.authorization), "Credential=AKIDTESTEXAMPLE/")
+      assert.isUndefined(hit.headers["x-amz-security-token"])
+      const env: Creds = {
+        accessKeyId: process.env.AWS_ACCESS_KEY_ID!,
+        secretAccessKey: Redacted.make(process.env.AWS_SECRET_ACCESS_KEY!)
+      }
+      assert.isTrue(yield* Effect.promise(() => verify(hit, env)))
+    })
+  )
+
+  it.scopedLive("fails with RequestError Credentials (not a defect) when there are none anywhere", () =>
+    Effect.gen(function* () {
+      yield* withoutCredentials
+      const server = yield* testServer(reply(200))
+      const transport = yield* HttpTransport.make(config(server.endpoint, { credentials: undefined }))
+      const error = yield* flip(transport.post("abc=", new Uint8Array([1])))
+      assert.deepInclude(error, { _tag: "RequestError", reason: "Credentials", isRetryable: false })
+      const again = yield* flip(transport.get("abc="))
+      assert.deepInclude(again, { _tag: "RequestError", reason: "Credentials" })
+      assert.strictEqual(server.hits.length, 0)
+    })
+  )
+
+  it.scopedLive("looks the chain up once, shares it between concurrent requests, and caches it", () =>
+    Effect.gen(function* () {
+      yield* withoutCredentials
+      let lookups = 0
+      const chain: Credentials.ChainProvider = async () => {
+        lookups++
+        await new Promise((r) => setTimeout(r, 20))
+        return { accessKeyId: "AKIDCHAIN", secretAccessKey: "chain-secret", sessionToken: "chain-token" }
+      }
+      const server = yield* testServer(reply(200))
+      const transport = yield* HttpTransport.makeWith(config(server.endpoint, { credentials: undefined }), {
+        loadChain: async () => chain
+      })
+      yield* Effect.all(
+        Array.from({ length: 10 }, () => transport.post("abc=", new Uint8Array([1]))),
+        { concurrency: "unbounded" }
+      )
+      for (let i = 0; i < 5; i++) yield* transport.delete("abc=")
+      assert.strictEqual(lookups, 1)
+      const chainCreds: Creds = {
+        accessKeyId: "AKIDCHAIN",
+        secretAccessKey: Redacted.make("chain-secret"),
+        sessionToken: Redacted.make("chain-token")
+      }
+      for (const hit of server.hits) assert.isTrue(yield* Effect.promise(() => verify(hit, chainCreds)))
+    })
+  )
+
+  it.scopedLive("uses credentials close to expiry for half their remaining life, not once", () =>
+    Effect.gen(function* () {
+      yield* withoutCredentials
+      let lookups = 0
+      const chain: Credentials.ChainProvider = async () => {
+        lookups++
+        return { accessKeyId: "AKIDSHORT", secretAccessKey: "s", expiration: new Date(Date.now() + 10 * 60 * 1000) }
+      }
+      const server = yield* testServer(reply(200))
+      const transport = yield* HttpTransport.makeWith(config(server.endpoint, { credentials: undefined }), {
+        loadChain: async () => chain,
+        refreshMargin: 60 * 60 * 1000
+      })
+      for (let i = 0; i < 3; i++) yield* transport.post("abc=", new Uint8Array([1]))
+      assert.strictEqual(lookups, 1)
+    })
+  )
+
+  it.live("refreshes before expiry, and keeps unexpired credentials when a refresh fails", () =>
+    Effect.gen(function* () {
+      let lookups = 0
+      const start = Date.now()
+      const provider = Credentials.fromChain({
+        loadChain: async () => async () => {
+          lookups++
+          if (lookups === 2) throw new Error("metadata service unavailable")
+          return { accessKeyId: `AKID${lookups}`, secretAccessKey: "s", expiration: new Date(start + lookups * 1000) }
+        },
+        // Refresh 500 ms before expiry.
+        refreshMargin: 500
+      })
+      assert.isUndefined(provider.current())
+      assert.strictEqual((yield* provider.resolve("abc=")).accessKeyId, "AKID1")
+      assert.strictEqual(provider.current()?.accessKeyId, "AKID1")
+      yield* Effect.sleep("600 millis")
+      // Due for refresh; the refresh fails, but AKID1 has not expired yet.
+      assert.isUndefined(provider.current())
+      assert.strictEqual((yield* provider.resolve("abc=")).accessKeyId, "AKID1")
+      yield* Effect.sleep("500 millis")
+      // Expired now: the next lookup's credentials.
+      assert.strictEqual((yield* provider.resolve("abc=")).accessKeyId, "AKID3")
+      assert.strictEqual(lookups, 3)
+    })
+  )
+
+  it.effect("a failed lookup of expired credentials is RequestError Credentials", () =>
+    Effect.gen(function* () {
+      const provider = Credentials.fromChain({
+        loadChain: async () => () => Promise.reject(new Error("no way"))
+      })
+      const error = yield* Effect.flip(provider.resolve("abc="))
+      assert.deepInclude(error, { _tag: "RequestError", reason: "Credentials", connectionId: "abc=" })
+    })
+  )
+
+  it.scopedLive("a chain that cannot be loaded is RequestError Credentials", () =>
+    Effect.gen(function* () {
+      yield* withoutCredentials
+      const server = yield* testServer(reply(200))
+      const transport = yield* HttpTransport.makeWith(config(server.endpoint, { credentials: undefined }), {
+        loadChain: () => Promise.reject(new Error("Cannot find package '@aws-sdk/credential-provider-node'"))
+      })
+      const error = yield* flip(transport.post("abc=", new Uint8Array([1])))
+      assert.deepInclude(error, { _tag: "RequestError", reason: "Credentials" })
+      assert.include(error.message, "credential-provider-node")
+    })
+  )
+})
