@@ -1,0 +1,202 @@
+/**
+ * @internal
+ * The portable transport: requests signed with WebCrypto (`sigv4Web.ts`) and sent through whatever
+ * `@effect/platform` `HttpClient` the application provides (`FetchHttpClient` on Deno, Bun or Cloudflare Workers, an
+ * instrumented client on Node). No `node:` import here or in what this module imports statically.
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type { ConnectionInfo } from "../ConnectionInfo.js"
+import type { StreamerError } from "../StreamerError.js"
+import * as ConnectionId from "./connectionId.js"
+import * as Provider from "./credentials.js"
+import * as Errors from "./errors.js"
+import type * as Canonical from "./sigv4Canonical.js"
+import * as SigV4Web from "./sigv4Web.js"
+import { type Config, connectionInfoFromJson, type Credentials, type Transport } from "./transport.js"
+
+const octetStream = "application/octet-stream"
+const secretHeaders = ["authorization", "x-amz-security-token"]
+
+/** Adds the signature's secret headers to the names the client redacts from its spans (memoised per input). */
+const withSecretsRedacted = (() => {
+  let lastInput: ReadonlyArray<string | RegExp> | undefined
+  let lastOutput: ReadonlyArray<string | RegExp> = secretHeaders
+  return (names: ReadonlyArray<string | RegExp>): ReadonlyArray<string | RegExp> => {
+    if (names !== lastInput) {
+      lastInput = names
+      lastOutput = [...names, ...secretHeaders.filter((name) => !names.includes(name))]
+    }
+    return lastOutput
+  }
+})()
+
+const manualRedirect: globalThis.RequestInit = { redirect: "manual" }
+
+/**
+ * fetch follows redirects by default, re-sending `x-amz-security-token` to wherever a redirect points. API Gateway never
+ * redirects: a redirect is an unexpected answer, not something to follow. Other clients ignore this setting.
+ */
+const withoutRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.contextWithEffect((context: Context.Context<never>) => {
+    const init = Context.getOption(context, FetchHttpClient.RequestInit)
+    return Effect.provideService(
+      effect,
+      FetchHttpClient.RequestInit,
+      init._tag === "Some" ? { ...init.value, redirect: "manual" } : manualRedirect
+    )
+  })
+
+/** The socket error under fetch's `TypeError: fetch failed` (it carries the `code`), else what the client caught. */
+const platformCause = (error: HttpClientError.HttpClientError): unknown => {
+  const cause = error.cause ?? error
+  const inner = (cause as { readonly cause?: unknown } | undefined)?.cause
+  return inner instanceof Error && typeof (inner as { readonly code?: unknown }).code === "string" ? inner : cause
+}
+
+const parseJson = (body: string): Record<string, unknown> | undefined => {
+  if (body.length === 0) return undefined
+  try {
+    const json: unknown = JSON.parse(body)
+    return typeof json === "object" && json !== null ? (json as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The AWS error name, looked up as the SDK does: `x-amzn-ErrorType`, then the body's `code` (any case), then `__type`. */
+const errorName = (headers: Headers.Headers, json: Record<string, unknown> | undefined): string | undefined => {
+  const header = headers["x-amzn-errortype"]
+  if (header !== undefined && header.length > 0) return header
+  if (json === undefined) return undefined
+  for (const key in json) {
+    if (key.toLowerCase() === "code") {
+      const code = json[key]
+      if (typeof code === "string" || typeof code === "number") return String(code)
+    }
+  }
+  return typeof json.__type === "string" ? json.__type : undefined
+}
+
+/** The cause kept for an error answer: name, status and a cut message; never the request. */
+const answerCause = (status: number, name: string | undefined, json: Record<string, unknown> | undefined): Error => {
+  let message = `${status}${name !== undefined ? ` ${name}` : ""}`
+  const raw = json?.message ?? json?.Message
+  if (typeof raw === "string" && raw.length > 0) {
+    // AWS's InvalidSignatureException message quotes the canonical request, session token included: never keep it.
+    const cut = raw.split(/\s*The Canonical String for this request/)[0]!
+    message += `: ${cut.length > 256 ? `${cut.slice(0, 256)}...` : cut}`
+  }
+  const error = new Error(message)
+  error.name = name ?? "HttpError"
+  return error
+}
+
+type Method = "GET" | "POST" | "DELETE"
+
+/**
+ * @internal
+ * The transport over the application's `HttpClient`. Timeouts use `Effect.timeoutFail` around the whole attempt
+ * (credentials, signing, request and body); interruption aborts the request through the client.
+ */
+export const makeWithHttpClient = (
+  config: Config
+): Effect.Effect<Transport, never, HttpClient.HttpClient | Scope.Scope> =>
+  Effect.gen(function* () {
+    const client = yield* HttpClient.HttpClient
+    const provider = yield* Provider.make(config.credentials)
+    const url = new URL(config.endpoint)
+    const host = url.host
+    const origin = url.origin
+    const stagePath = url.pathname.replace(/\/+$/, "")
+    const region = config.region
+    const timeout = config.timeout
+    const maxSize = config.maxPayloadBytes
+
+    const interpret = <A>(
+      context: Errors.Context,
+      response: HttpClientResponse.HttpClientResponse,
+      text: string,
+      parse: ((body: string) => A) | undefined
+    ): Effect.Effect<A, StreamerError> => {
+      const status = response.status
+      const header = (name: string): string | undefined => response.headers[name]
+      if (status >= 200 && status < 300) {
+        if (parse === undefined) return Effect.void as Effect.Effect<A>
+        try {
+          return Effect.succeed(parse(text))
+        } catch (cause) {
+          return Effect.fail(Errors.fromAnswer(context, status, undefined, header, cause))
+        }
+      }
+      const json = parseJson(text)
+      const name = errorName(response.headers, json)
+      return Effect.fail(Errors.fromAnswer(context, status, name, header, answerCause(status, name, json)))
+    }
+
+    const send = <A>(
+      method: Method,
+      context: Errors.Context,
+      body: Uint8Array | undefined,
+      parse: ((body: string) => A) | undefined,
+      credentials: Credentials
+    ): Effect.Effect<A, StreamerError> => {
+      const path = ConnectionId.path(stagePath, context.connectionId)
+      const signable: Canonical.Request =
+        body !== undefined ? { method, host, path, body, contentType: octetStream } : { method, host, path }
+      return Effect.flatMap(
+        Effect.promise(() => SigV4Web.sign(signable, credentials, region, Date.now(), {})),
+        (signed) => {
+          let request = HttpClientRequest.setHeaders(
+            HttpClientRequest.make(method)(origin + path),
+            signed as Record<string, string>
+          )
+          if (body !== undefined) request = HttpClientRequest.bodyUint8Array(request, body, octetStream)
+          return client.execute(request).pipe(
+            Effect.flatMap((response) => Effect.map(response.text, (text) => [response, text] as const)),
+            withoutRedirects,
+            Effect.locallyWith(Headers.currentRedactedNames, withSecretsRedacted),
+            Effect.mapError((error) => Errors.transport(context.connectionId, platformCause(error))),
+            Effect.flatMap(([response, text]) => interpret(context, response, text, parse))
+          )
+        }
+      )
+    }
+
+    const call = <A>(
+      method: Method,
+      context: Errors.Context,
+      body: Uint8Array | undefined,
+      parse: ((body: string) => A) | undefined
+    ): Effect.Effect<A, StreamerError> => {
+      const credentials = provider.current()
+      const attempt =
+        credentials !== undefined
+          ? send(method, context, body, parse, credentials)
+          : Effect.flatMap(provider.resolve(context.connectionId), (credentials) =>
+              send(method, context, body, parse, credentials)
+            )
+      return Effect.timeoutFail(attempt, {
+        duration: timeout,
+        onTimeout: () => Errors.timeout(context.connectionId, timeout)
+      })
+    }
+
+    const transport: Transport = {
+      post: (connectionId, data) =>
+        call("POST", { connectionId, payloadSize: data.byteLength, maxSize }, data, undefined),
+      get: (connectionId) =>
+        call<ConnectionInfo>("GET", { connectionId, maxSize }, undefined, (body) =>
+          connectionInfoFromJson(connectionId, body.length === 0 ? {} : JSON.parse(body))
+        ),
+      delete: (connectionId) => call("DELETE", { connectionId, maxSize }, undefined, undefined)
+    }
+    return transport
+  })
