@@ -6,11 +6,14 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Tracer from "effect/Tracer"
+import * as LocalGateway from "../src/LocalGateway.js"
 import * as Streamer from "../src/Streamer.js"
 import * as StreamerTest from "../src/StreamerTest.js"
 import * as WebSocketHandler from "../src/WebSocketHandler.js"
+import * as WsClient from "./helpers/wsClient.js"
 
 const alice = "L0SM9cOFvHcCIhw="
 const bob = "ZDb-VclrIAMCJ3w="
@@ -644,6 +647,95 @@ describe("WebSocketHandler", () => {
       assert.deepStrictEqual(results, [{ statusCode: 200 }, { statusCode: 200 }, { statusCode: 200 }])
       assert.strictEqual(builds, 1)
       yield* Effect.promise(() => handler.dispose())
+    })
+  )
+})
+
+describe("WebSocketHandler through the local gateway (real ws clients, real transport)", () => {
+  it.scopedLive("posts back to the gateway's endpoint, answers two-way routes, and rejects a handshake", () =>
+    Effect.gen(function* () {
+      const events: Array<string> = []
+      const handler = yield* managed(
+        WebSocketHandler.make({
+          routes: {
+            $connect: (e) =>
+              Effect.sync(() => void events.push(`connect ${e.endpoint}`)).pipe(
+                Effect.zipRight(
+                  e.query("token").pipe(
+                    Option.filter((token) => token === "let-me-in"),
+                    Option.match({
+                      onNone: () => Effect.succeed({ statusCode: 401, body: "token required" }),
+                      onSome: () => Effect.void
+                    })
+                  )
+                )
+              ),
+            $disconnect: (e) => Effect.sync(() => void events.push(`disconnect ${e.connectionId}`)),
+            echo: (e) =>
+              Effect.gen(function* () {
+                const { text } = yield* e.decode(Schema.Struct({ text: Schema.String }))
+                yield* Streamer.postToConnection(e.connectionId, `posted: ${text}`)
+              }),
+            ping: () => Effect.succeed({ statusCode: 200, body: "pong" }),
+            $default: (e) => Effect.fail(new Error(`secret detail for ${e.routeKey}`))
+          }
+        })
+      )
+      const gateway = yield* LocalGateway.make({ handler, routes: handler.routeKeys })
+
+      const rejected = yield* Effect.flip(WsClient.connect(gateway.wsUrl))
+      assert.strictEqual(rejected.status, 401)
+      assert.strictEqual(rejected.body, "token required")
+
+      const client = yield* WsClient.connect(`${gateway.wsUrl}?token=let-me-in`)
+      assert.deepStrictEqual(events, [`connect ${gateway.endpoint}`, `connect ${gateway.endpoint}`])
+      yield* client.send(JSON.stringify({ action: "echo", text: "héllo" }))
+      assert.deepStrictEqual(
+        (yield* client.waitFor(1)).map((m) => m.text),
+        ["posted: héllo"]
+      )
+      yield* client.send(JSON.stringify({ action: "ping" }))
+      assert.deepStrictEqual((yield* client.waitFor(2)).map((m) => m.text)[1], "pong")
+      // a failing route answers 500 without a body: the client receives nothing, the detail stays in the logs
+      yield* client.send(JSON.stringify({ action: "unknown" }))
+      yield* client.send(JSON.stringify({ action: "echo", text: "after the failure" }))
+      const texts = (yield* client.waitFor(3)).map((m) => m.text)
+      assert.deepStrictEqual(texts[2], "posted: after the failure")
+      assert.isFalse(texts.some((t) => t.includes("secret")))
+
+      yield* client.close(1000)
+      yield* client.closed
+      // $disconnect is invoked after the close, asynchronously
+      yield* Effect.suspend(() =>
+        events.includes(`disconnect ${client.connectionId}`) ? Effect.void : Effect.fail("no $disconnect yet")
+      ).pipe(Effect.retry(Schedule.spaced("10 millis").pipe(Schedule.upTo("5 seconds"))))
+    })
+  )
+
+  it.scopedLive("gets GoneError when posting to a connection during its own $connect, as on AWS", () =>
+    Effect.gen(function* () {
+      const during: Array<string> = []
+      const handler = yield* managed(
+        WebSocketHandler.make({
+          routes: {
+            $connect: (e) =>
+              Streamer.postToConnection(e.connectionId, "too early").pipe(
+                Effect.catchTag("GoneError", (error) => Effect.sync(() => void during.push(error._tag)))
+              ),
+            $default: (e) => Streamer.postToConnection(e.connectionId, "now it works"),
+            $disconnect: () => Effect.void
+          },
+          streamer: { retry: false }
+        })
+      )
+      const gateway = yield* LocalGateway.make({ handler })
+      const client = yield* WsClient.connect(gateway.wsUrl)
+      assert.deepStrictEqual(during, ["GoneError"])
+      yield* client.send("anything")
+      assert.deepStrictEqual(
+        (yield* client.waitFor(1)).map((m) => m.text),
+        ["now it works"]
+      )
     })
   )
 })
