@@ -45,19 +45,17 @@ const gzipped = gzipSync(bytes, { level: 9 })
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`
 
 // Where the bytes come from, by package (or by directory of this repository).
+const inputs = result.metafile.outputs[relative(process.cwd(), outfile)]?.inputs ?? {}
 const byPackage = new Map()
-for (const [path, { bytesInOutput }] of Object.entries(
-  result.metafile.outputs[relative(process.cwd(), outfile)]?.inputs ?? {}
-)) {
+for (const [path, { bytesInOutput }] of Object.entries(inputs)) {
   const match = path.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/)
-  const key = match
-    ? match[1]
-    : path.startsWith("src/")
-      ? "effect-streamer (src)"
-      : path.split("/").slice(0, 2).join("/")
+  const key = match ? match[1] : path.startsWith("src/") ? "effect-streamer (src)" : dirname(path)
   byPackage.set(key, (byPackage.get(key) ?? 0) + bytesInOutput)
 }
-const forbidden = [...byPackage.keys()].filter((k) => k === "ws" || k.includes("LocalGateway"))
+// The local gateway (and its WebSocket server) must stay out of a Lambda bundle.
+const forbidden = Object.keys(inputs).filter((path) =>
+  /node_modules\/ws\/|src\/LocalGateway|src\/local\.ts|src\/internal\/gateway\//.test(path)
+)
 
 console.log(`${relative(process.cwd(), outfile)}${withAwsSdk ? " (AWS SDK bundled)" : " (AWS SDK external)"}`)
 console.log(`  minified ${kb(bytes.length)}, gzipped ${kb(gzipped.length)}`)

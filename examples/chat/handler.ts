@@ -93,3 +93,6 @@ export const make = (options: Omit<WebSocketHandler.Options<unknown>, "routes"> 
 
 /** The Lambda entry point. */
 export const handler = make()
+
+/** The custom route keys, read by the local gateway's CLI for route selection (`$request.body.action`). */
+export const routes = handler.routeKeys.filter((key) => !key.startsWith("$"))
