@@ -1,0 +1,159 @@
+/**
+ * `npm run bench` (`-- --quick` for a ~20 s smoke run; `-- --only=throughput,coldstart,fanout` for some sections).
+ * Everything is sent to a loopback server on 127.0.0.1 in its own process; every measured client runs in its own
+ * fresh process with dummy AWS credentials. Prints the tables and writes them, with every raw run, as JSON under
+ * bench/results/ (gitignored).
+ */
+import * as ChildProcess from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { parseArgs } from "node:util"
+import { type ColdStartReport, runColdStart } from "./coldstart.js"
+import { type FanoutReport, runFanout } from "./fanout.js"
+import { buildWorker } from "./lib/build.js"
+import { buildDir, resultsDir } from "./lib/env.js"
+import { startLoopback } from "./lib/loopback.js"
+import {
+  coldStartTables,
+  coldStartTargets,
+  fanoutTables,
+  type TargetCheck,
+  targetTable,
+  throughputTables
+} from "./report.js"
+import { checkSigner } from "./sigv4Check.js"
+import { runThroughput, type ThroughputReport } from "./throughput.js"
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    only: { type: "string" },
+    rounds: { type: "string" }
+  }
+})
+const quick = flags.quick === true
+const sections = new Set((flags.only ?? "throughput,coldstart,fanout").split(",").map((s) => s.trim()))
+
+const settings = {
+  throughput: {
+    rounds: flags.rounds !== undefined ? Number(flags.rounds) : quick ? 3 : 5,
+    posts: quick ? 1_000 : 10_000,
+    warmup: quick ? 200 : 1_000,
+    concurrency: 50,
+    payloadBytes: 100,
+    timeoutMs: 120_000
+  },
+  coldStart: { runs: quick ? 2 : 10, timeoutMs: 30_000 },
+  fanout: { count: quick ? 2_000 : 100_000, smallCount: quick ? 500 : 10_000, goneEvery: 10, timeoutMs: 300_000 }
+}
+
+const git = (...args: Array<string>): string => {
+  try {
+    return ChildProcess.execFileSync("git", args, { encoding: "utf8" }).trim()
+  } catch {
+    return ""
+  }
+}
+
+const machine = () => ({
+  node: process.version,
+  cpus: Os.cpus().length,
+  cpuModel: Os.cpus()[0]?.model ?? "?",
+  loadAverage: Os.loadavg().map((n) => Number(n.toFixed(2)))
+})
+
+const log = (line: string) => console.log(line)
+
+const main = async () => {
+  const started = Date.now()
+  const before = machine()
+  const commit = git("rev-parse", "--short", "HEAD")
+  const srcChanges = git("status", "--porcelain", "--", "src").split("\n").filter(Boolean).length
+  log(
+    `effect-streamer bench${quick ? " --quick" : ""}: node ${before.node}, ${before.cpus} CPUs (${before.cpuModel}), ` +
+      `load ${before.loadAverage.join(" ")}, commit ${commit}${srcChanges ? ` + ${srcChanges} uncommitted files in src/` : ""}`
+  )
+
+  await checkSigner()
+  log("bench/sigv4.ts matches @smithy/signature-v4")
+
+  const server = await buildWorker("server.ts", Path.join(buildDir, "server.mjs"))
+  if (!server.ok) throw new Error(`the loopback server does not build: ${server.error}`)
+  const loopback = await startLoopback(server.file)
+  log(`loopback server on ${loopback.endpoint}`)
+
+  let throughput: ThroughputReport | undefined
+  let coldStart: ColdStartReport | undefined
+  let fanout: FanoutReport | undefined
+  try {
+    if (sections.has("throughput")) {
+      log("\nthroughput")
+      throughput = await runThroughput(loopback, settings.throughput, log)
+    }
+    if (sections.has("coldstart")) {
+      log("\ncold start")
+      coldStart = await runColdStart(loopback, settings.coldStart, log)
+    }
+    if (sections.has("fanout")) {
+      log("\nfan-out")
+      fanout = await runFanout(loopback, settings.fanout, log)
+    }
+  } finally {
+    loopback.close()
+  }
+
+  const targets: Array<TargetCheck> = [
+    ...(throughput?.ratios ?? []).flatMap((r) =>
+      r.target ? [{ section: "throughput", name: r.name, value: r.median, target: r.target, verdict: r.verdict }] : []
+    ),
+    ...(coldStart ? coldStartTargets(coldStart) : []),
+    ...(fanout?.ratios ?? []).map((r) => ({
+      section: "fan-out",
+      name: r.name,
+      value: r.value,
+      target: r.target,
+      verdict: r.verdict
+    }))
+  ]
+  const after = machine()
+  const seconds = Math.round((Date.now() - started) / 1000)
+  const printed = [
+    ...(throughput ? [throughputTables(throughput)] : []),
+    ...(coldStart ? [coldStartTables(coldStart)] : []),
+    ...(fanout ? [fanoutTables(fanout)] : []),
+    `Targets\n\n${targetTable(targets)}`,
+    `${quick ? "Quick smoke run (reduced counts): not a measurement. " : ""}` +
+      `${seconds} s; load average before ${before.loadAverage.join(" ")}, after ${after.loadAverage.join(" ")}`
+  ].join("\n\n")
+  log(`\n${printed}`)
+
+  Fs.mkdirSync(resultsDir, { recursive: true })
+  const stamp = new Date(started).toISOString().replace(/[:.]/g, "-")
+  const file = Path.join(resultsDir, `bench-${stamp}${quick ? "-quick" : ""}.json`)
+  const json = JSON.stringify(
+    {
+      date: new Date(started).toISOString(),
+      quick,
+      commit,
+      srcChanges,
+      machine: { before, after },
+      seconds,
+      settings,
+      throughput,
+      coldStart,
+      fanout,
+      targets
+    },
+    null,
+    2
+  )
+  Fs.writeFileSync(file, json)
+  Fs.writeFileSync(Path.join(resultsDir, quick ? "latest-quick.json" : "latest.json"), json)
+  log(`\nwrote ${Path.relative(process.cwd(), file)}`)
+}
+
+main().catch((error: unknown) => {
+  console.error(error)
+  process.exit(1)
+})
