@@ -16,7 +16,7 @@ import * as Events from "./events.js"
 import * as Faults from "./faults.js"
 import * as HttpUtil from "./http.js"
 import * as Ids from "./ids.js"
-import * as SigV4 from "./sigv4.js"
+import type * as SigV4 from "./sigv4.js"
 
 /** @internal API Gateway's frame size: a larger frame from a client closes the socket with 1009. */
 export const maxFrameBytes = 32768
@@ -174,6 +174,8 @@ const listen = (server: Http.Server, port: number, host: string): Promise<void> 
 /** @internal Starts the gateway: one node:http server for the WebSocket upgrade and the Management API. */
 export const start = async (config: Config): Promise<Gateway> => {
   const { log, stage } = config
+  // The verifier (and @smithy/signature-v4) is loaded only when signatures are checked.
+  const sigv4: typeof SigV4 | undefined = config.credentials !== undefined ? await import("./sigv4.js") : undefined
   const live = new Map<string, Connection>()
   const open = new Set<Connection>()
   const handshakes = new Set<Duplex>()
@@ -433,8 +435,8 @@ export const start = async (config: Config): Promise<Gateway> => {
         )
       )
     }
-    if (config.credentials !== undefined) {
-      const failure = await SigV4.verify(
+    if (config.credentials !== undefined && sigv4 !== undefined) {
+      const failure = await sigv4.verify(
         { method: req.method ?? "", rawUrl: req.url ?? "/", headers: req.headers, body: body.bytes, now: Date.now() },
         { ...config.credentials, region: config.region, service: "execute-api" }
       )
