@@ -150,7 +150,10 @@ export type StreamerOptions = Omit<Streamer.Options, "endpoint">
  * @category models
  */
 export interface Options<Routes> {
-  /** Route key -> route. A key with no route falls back to `$default`, else answers 404. */
+  /**
+   * Route key -> route. A message whose key has no route runs `$default`, else answers 404; `$connect` and
+   * `$disconnect` without a route answer 200.
+   */
   readonly routes: Routes
   /** Options of the `Streamer` built for each endpoint (transport, retry, timeout, credentials, region...). */
   readonly streamer?: StreamerOptions | undefined
@@ -351,7 +354,10 @@ const makeHandler = (options: {
     context: LambdaContext | undefined
   ): Effect.Effect<Result> => {
     const routeKey = event.requestContext.routeKey
-    const matched = routes.has(routeKey) ? routeKey : routes.has("$default") ? "$default" : undefined
+    // As in API Gateway, `$default` stands in for unmatched messages only: `$connect` and `$disconnect` without a
+    // route of their own are accepted and ignored.
+    const lifecycle = routeKey === "$connect" || routeKey === "$disconnect"
+    const matched = routes.has(routeKey) ? routeKey : !lifecycle && routes.has("$default") ? "$default" : undefined
     const connectionId = String(event.requestContext.connectionId)
     const attributes: Record<string, unknown> = {
       "websocket.route_key": routeKey,
@@ -370,6 +376,7 @@ const makeHandler = (options: {
         })
       )
     const run: Effect.Effect<Result> = Effect.suspend(() => {
+      if (matched === undefined && lifecycle) return Effect.succeed(ok)
       if (matched === undefined) {
         return Effect.as(
           Effect.logWarning(`WebSocketHandler: no route for ${routeKey} and no $default route`),
@@ -434,8 +441,9 @@ const makeHandler = (options: {
 /**
  * Builds a Lambda handler from a table of routes.
  *
- * - The route is chosen by `requestContext.routeKey`; a key without a route runs `$default`, or answers 404 when
- *   there is none.
+ * - The route is chosen by `requestContext.routeKey`; a message whose key has no route runs `$default`, or answers
+ *   404 when there is none. `$connect` and `$disconnect` without a route of their own answer 200 without running
+ *   `$default`, as API Gateway accepts connections when the API has no `$connect` route.
  * - A route returning nothing answers 200; a route returning `{ statusCode, body? }` answers that; a route that
  *   fails (an error, a defect or an interruption) answers 500 and its cause is logged with Effect's logger, never
  *   sent to the client.

@@ -126,7 +126,7 @@ describe("WebSocketHandler", () => {
     })
   )
 
-  it.scoped("falls back to $default for a route key without a route", () =>
+  it.scoped("falls back to $default for a message route key without a route", () =>
     Effect.gen(function* () {
       const { streamerLayer } = yield* testStreamer()
       const handler = yield* managed(
@@ -139,8 +139,29 @@ describe("WebSocketHandler", () => {
         })
       )
       assert.deepStrictEqual(yield* call(handler, event("shout")), { statusCode: 200, body: "default for shout" })
-      assert.deepStrictEqual(yield* call(handler, event("$connect")), { statusCode: 200, body: "default for $connect" })
       assert.deepStrictEqual(yield* call(handler, event("say")), { statusCode: 200, body: "say" })
+      assert.deepStrictEqual(yield* call(handler, event("$default")), { statusCode: 200, body: "default for $default" })
+    })
+  )
+
+  it.scoped("accepts $connect and $disconnect without routes of their own, without running $default", () =>
+    Effect.gen(function* () {
+      const { built, streamerLayer } = yield* testStreamer()
+      const ran: Array<string> = []
+      const withDefault = yield* managed(
+        WebSocketHandler.make({
+          routes: { $default: (e) => Effect.sync(() => void ran.push(e.routeKey)) },
+          streamerLayer
+        })
+      )
+      const withNothing = yield* managed(WebSocketHandler.make({ routes: {}, streamerLayer }))
+      for (const handler of [withDefault, withNothing]) {
+        assert.deepStrictEqual(yield* call(handler, event("$connect")), { statusCode: 200 })
+        assert.deepStrictEqual(yield* call(handler, event("$disconnect")), { statusCode: 200 })
+      }
+      assert.deepStrictEqual(ran, [])
+      assert.deepStrictEqual(built, [], "no Streamer is needed")
+      assert.deepStrictEqual(yield* call(withNothing, event("say")), { statusCode: 404 })
     })
   )
 
@@ -148,7 +169,7 @@ describe("WebSocketHandler", () => {
     Effect.gen(function* () {
       const { built, streamerLayer } = yield* testStreamer()
       const handler = yield* managed(WebSocketHandler.make({ routes: { say: () => Effect.void }, streamerLayer }))
-      for (const key of ["shout", "$default", "$connect", "toString", "constructor", "__proto__", "hasOwnProperty"]) {
+      for (const key of ["shout", "$default", "toString", "constructor", "__proto__", "hasOwnProperty", "$other"]) {
         assert.deepStrictEqual(yield* call(handler, event(key)), { statusCode: 404 }, key)
       }
       assert.deepStrictEqual(yield* call(handler, event("say")), { statusCode: 200 })
@@ -581,12 +602,13 @@ describe("WebSocketHandler", () => {
         })
       )
       yield* call(handler, event("say"))
-      yield* call(handler, event("$connect", { connectionId: bob }))
+      yield* call(handler, event("shout", { connectionId: bob }))
+      yield* call(handler, event("$connect"))
       const names = spans.map((s) => s.name).filter((n) => n.startsWith("WebSocketHandler."))
-      assert.deepStrictEqual(names, ["WebSocketHandler.say", "WebSocketHandler.$default"])
+      assert.deepStrictEqual(names, ["WebSocketHandler.say", "WebSocketHandler.$default", "WebSocketHandler.$connect"])
       assert.deepStrictEqual(parents, ["WebSocketHandler.say"])
       const second = spans.find((s) => s.name === "WebSocketHandler.$default")!
-      assert.strictEqual(second.attributes["websocket.route_key"], "$connect")
+      assert.strictEqual(second.attributes["websocket.route_key"], "shout")
       assert.strictEqual(second.attributes["websocket.connection_id"], bob)
     })
   )
