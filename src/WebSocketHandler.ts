@@ -207,8 +207,7 @@ const lookup = (record: unknown, name: string, ignoreCase: boolean): Option.Opti
   return Option.none()
 }
 
-/** @internal */
-export const makeRouteEvent = (
+const makeRouteEvent = (
   raw: APIGatewayProxyWebsocketEventV2,
   lambdaContext: LambdaContext | undefined,
   endpoint: string
