@@ -103,10 +103,10 @@ export const sendError = (
 ): void => {
   const body = JSON.stringify({ message })
   res.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(body),
-    "x-amzn-requestid": Ids.requestId(),
-    "x-amzn-errortype": errorType,
+    "Content-Type": "application/json",
+    "Content-Length": Buffer.byteLength(body),
+    "x-amzn-RequestId": Ids.requestId(),
+    "x-amzn-ErrorType": errorType,
     ...extraHeaders
   })
   res.end(body)
@@ -115,10 +115,10 @@ export const sendError = (
 /** @internal AWS's 410: the name only in `x-amzn-ErrorType`, an empty body, `Content-Length: 0`. */
 export const sendGone = (res: ServerResponse): void => {
   res.writeHead(410, {
-    "content-type": "application/json",
-    "content-length": 0,
-    "x-amzn-requestid": Ids.requestId(),
-    "x-amzn-errortype": "GoneException"
+    "Content-Type": "application/json",
+    "Content-Length": 0,
+    "x-amzn-RequestId": Ids.requestId(),
+    "x-amzn-ErrorType": "GoneException"
   })
   res.end()
 }
@@ -127,8 +127,8 @@ export const sendGone = (res: ServerResponse): void => {
 export const sendOk = (res: ServerResponse, status: 200 | 204, json?: unknown): void => {
   const body = json === undefined ? "" : JSON.stringify(json)
   res.writeHead(status, {
-    ...(status === 204 ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(body) }),
-    "x-amzn-requestid": Ids.requestId()
+    ...(status === 204 ? {} : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) }),
+    "x-amzn-RequestId": Ids.requestId()
   })
   res.end(body)
 }

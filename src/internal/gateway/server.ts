@@ -379,7 +379,8 @@ export const start = async (config: Config): Promise<Gateway> => {
         }
       }
       if (shuttingDown || socket.destroyed) {
-        if (config.handler !== undefined) {
+        // The client left while $connect ran: API Gateway still reports the disconnect (not once shut down).
+        if (config.handler !== undefined && !shuttingDown) {
           void invoke(Events.disconnect(gatewayFacts, facts, 1006, closeReasons[1006]!, Date.now()))
         }
         return void socket.destroy()
@@ -456,7 +457,7 @@ export const start = async (config: Config): Promise<Gateway> => {
         counters.throttled++
         return answer(429, () =>
           HttpUtil.sendError(res, 429, "LimitExceededException", "Too Many Requests", {
-            "retry-after": String(snapshot.retryAfterSeconds)
+            "Retry-After": String(snapshot.retryAfterSeconds)
           })
         )
       case "ServerError": {
@@ -485,7 +486,7 @@ export const start = async (config: Config): Promise<Gateway> => {
       if (dropAfter) return void req.socket.destroy()
       return answer(405, () =>
         HttpUtil.sendError(res, 405, "MethodNotAllowedException", `Method ${method} is not allowed`, {
-          allow: "GET, POST, DELETE"
+          Allow: "GET, POST, DELETE"
         })
       )
     }
