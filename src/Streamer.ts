@@ -38,12 +38,16 @@ export interface Credentials {
 /**
  * How requests reach the Management API.
  *
- * - `"sdk"`: `@aws-sdk/client-apigatewaymanagementapi` (loaded only when chosen).
+ * - `"http"` (default): a keep-alive node:http(s) client signing with SigV4 on node:crypto.
+ * - `"sdk"`: `@aws-sdk/client-apigatewaymanagementapi`, loaded by dynamic import only when chosen.
+ *
+ * Both pass the same conformance suite; for Deno, Bun, Workers or your own `HttpClient`, see
+ * {@link layerWithHttpClient}.
  *
  * @since 0.1.0
  * @category models
  */
-export type TransportKind = "sdk"
+export type TransportKind = "http" | "sdk"
 
 /**
  * @since 0.1.0
@@ -56,7 +60,7 @@ export interface Options {
   readonly region?: string | undefined
   /** Static credentials; without them, the AWS default provider chain. */
   readonly credentials?: Credentials | undefined
-  /** Default `"sdk"`. */
+  /** Default `"http"`. */
   readonly transport?: TransportKind | undefined
   /** Retry policy options, a ready `Schedule`, or `false` for no retries. Default `RetryPolicy.schedule()`. */
   readonly retry?: RetryPolicy.Options | RetryPolicy.Policy | false | undefined
@@ -177,10 +181,12 @@ export const resolveConfig = (options: Options): Effect.Effect<Transport.Config,
 
 const loadTransport = (kind: TransportKind): Effect.Effect<Transport.Make, ConfigError.ConfigError> => {
   switch (kind) {
+    case "http":
+      return Effect.promise(() => import("./internal/httpTransport.js")).pipe(Effect.map((m) => m.make))
     case "sdk":
       return Effect.promise(() => import("./internal/sdkTransport.js")).pipe(Effect.map((m) => m.make))
     default:
-      return invalid("transport", `unknown transport ${JSON.stringify(kind)}; expected "sdk"`)
+      return invalid("transport", `unknown transport ${JSON.stringify(kind)}; expected "http" or "sdk"`)
   }
 }
 
@@ -194,7 +200,7 @@ const loadTransport = (kind: TransportKind): Effect.Effect<Transport.Make, Confi
 export const make = (options: Options): Effect.Effect<Service, ConfigError.ConfigError, Scope.Scope> =>
   Effect.gen(function* () {
     const config = yield* resolveConfig(options)
-    const makeTransport = yield* loadTransport(options.transport ?? "sdk")
+    const makeTransport = yield* loadTransport(options.transport ?? "http")
     const transport = yield* makeTransport(config)
     return Streamer.of(Service_.make(transport, config, resolveRetry(options.retry)))
   })
