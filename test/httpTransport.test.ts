@@ -16,7 +16,9 @@ import * as Credentials from "../src/internal/credentials.js"
 import * as HttpTransport from "../src/internal/httpTransport.js"
 import * as SdkTransport from "../src/internal/sdkTransport.js"
 import type { Config, Credentials as Creds, Transport } from "../src/internal/transport.js"
+import * as LocalGateway from "../src/LocalGateway.js"
 import type { StreamerError } from "../src/StreamerError.js"
+import * as WsClient from "./helpers/wsClient.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // A real node:http server on 127.0.0.1 that records what it receives and answers as each test says.
@@ -726,6 +728,48 @@ describe("httpTransport: credentials", () => {
       const error = yield* flip(transport.post("abc=", new Uint8Array([1])))
       assert.deepInclude(error, { _tag: "RequestError", reason: "Credentials" })
       assert.include(error.message, "credential-provider-node")
+    })
+  )
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("httpTransport against the local gateway (strict SigV4)", () => {
+  const gatewayCredentials = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey }
+
+  it.scopedLive("posts, reads and deletes with signatures the gateway accepts, session token included", () =>
+    Effect.gen(function* () {
+      const gateway = yield* LocalGateway.make({ credentials: gatewayCredentials, region: "eu-west-1" })
+      const client = yield* WsClient.connect(gateway.wsUrl)
+      const transport = yield* HttpTransport.make(config(gateway.endpoint, { region: "eu-west-1" }))
+      yield* transport.post(client.connectionId, new TextEncoder().encode("h\u00e9llo"))
+      const [message] = yield* client.waitFor(1)
+      assert.strictEqual(message!.text, "h\u00e9llo")
+      const info = yield* transport.get(client.connectionId)
+      assert.strictEqual(info.connectionId, client.connectionId)
+      assert.instanceOf(info.connectedAt, Date)
+      yield* transport.delete(client.connectionId)
+      yield* client.closed
+      const gone = yield* flip(transport.post(client.connectionId, new Uint8Array([1])))
+      assert.strictEqual(gone._tag, "GoneError")
+      const statuses = (yield* gateway.requests).map((r) => r.status)
+      assert.deepStrictEqual(statuses, [200, 200, 204, 410])
+    })
+  )
+
+  it.scopedLive("a wrong secret or region is ForbiddenError, named as the gateway names it", () =>
+    Effect.gen(function* () {
+      const gateway = yield* LocalGateway.make({ credentials: gatewayCredentials })
+      const client = yield* WsClient.connect(gateway.wsUrl)
+      const wrongSecret = yield* HttpTransport.make(
+        config(gateway.endpoint, { credentials: { ...credentials, secretAccessKey: Redacted.make("not-the-secret") } })
+      )
+      const error = yield* flip(wrongSecret.post(client.connectionId, new Uint8Array([1])))
+      assert.deepInclude(error, { _tag: "ForbiddenError", awsErrorName: "InvalidSignatureException" })
+      const wrongRegion = yield* HttpTransport.make(config(gateway.endpoint, { region: "us-west-2" }))
+      const again = yield* flip(wrongRegion.get(client.connectionId))
+      assert.strictEqual(again._tag, "ForbiddenError")
+      assert.strictEqual((yield* client.messages).length, 0)
     })
   )
 })

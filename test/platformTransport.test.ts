@@ -19,7 +19,9 @@ import * as Tracer from "effect/Tracer"
 import * as HttpTransport from "../src/internal/httpTransport.js"
 import * as PlatformTransport from "../src/internal/platformTransport.js"
 import type { Config, Credentials as Creds, Transport } from "../src/internal/transport.js"
+import * as LocalGateway from "../src/LocalGateway.js"
 import type { StreamerError } from "../src/StreamerError.js"
+import * as WsClient from "./helpers/wsClient.js"
 
 // A real node:http server on 127.0.0.1, as in httpTransport.test.ts.
 
@@ -470,4 +472,29 @@ describe("platformTransport: credentials and portability", () => {
     for (const file of ["sigv4Web.ts", "sigv4Canonical.ts", "credentials.ts"])
       assert.isTrue(seen.has(Path.join(root, file)))
   })
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+
+describe("platformTransport against the local gateway (strict SigV4)", () => {
+  it.scopedLive("posts, reads and deletes with signatures the gateway accepts", () =>
+    Effect.gen(function* () {
+      const gateway = yield* LocalGateway.make({
+        credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+        region: "eu-west-1"
+      })
+      const client = yield* WsClient.connect(gateway.wsUrl)
+      const transport = yield* platform(config(gateway.endpoint))
+      yield* transport.post(client.connectionId, new TextEncoder().encode("portable"))
+      assert.strictEqual((yield* client.waitFor(1))[0]!.text, "portable")
+      assert.strictEqual((yield* transport.get(client.connectionId)).connectionId, client.connectionId)
+      yield* transport.delete(client.connectionId)
+      yield* client.closed
+      assert.strictEqual((yield* Effect.flip(transport.get(client.connectionId)))._tag, "GoneError")
+      const wrong = yield* platform(
+        config(gateway.endpoint, { credentials: { ...credentials, secretAccessKey: Redacted.make("wrong") } })
+      )
+      assert.strictEqual((yield* Effect.flip(wrong.post("abc=", new Uint8Array([1]))))._tag, "ForbiddenError")
+    })
+  )
 })
