@@ -207,7 +207,8 @@ export interface Options {
   readonly handler?: Handler | undefined
   /**
    * Custom route keys the handler serves. With it, a message whose `action` is not listed goes to `$default`;
-   * without it, any string `action` is used as the route key.
+   * without it, the handler's own `routeKeys` array when it has one (as `WebSocketHandler.make`'s handler does),
+   * else any string `action` is used as the route key.
    */
   readonly routes?: ReadonlyArray<string> | undefined
   /** When set, every management request must carry a valid SigV4 signature for these credentials (403 otherwise). */
@@ -358,6 +359,14 @@ const durationMs = (name: string, input: Duration.DurationInput | undefined, fal
   return Effect.succeed(Number.isFinite(ms) && ms <= maxTimerMs ? Math.max(1, Math.round(ms)) : undefined)
 }
 
+/** The custom route keys a handler declares in a `routeKeys` array (reserved `$` keys left out). */
+const routeKeysOf = (handler: Handler | undefined): ReadonlyArray<string> | undefined => {
+  const keys: unknown = handler === undefined ? undefined : (handler as { readonly routeKeys?: unknown }).routeKeys
+  return Array.isArray(keys) && keys.every((k) => typeof k === "string")
+    ? keys.filter((k: string) => !k.startsWith("$"))
+    : undefined
+}
+
 const resolveFaults = (faults: Faults | undefined) =>
   Either.match(Faults_.resolve(faults), { onLeft: invalid, onRight: Effect.succeed })
 
@@ -406,6 +415,7 @@ export const make = (options: Options = {}): Effect.Effect<Handle, LocalGatewayE
     if (options.routes !== undefined && !options.routes.every((r) => typeof r === "string" && r.length > 0)) {
       return yield* invalid("routes must be non-empty strings")
     }
+    const routes = options.routes ?? routeKeysOf(options.handler)
     let credentials: Server.Config["credentials"]
     if (options.credentials !== undefined) {
       const { accessKeyId, secretAccessKey } = options.credentials
@@ -444,7 +454,7 @@ export const make = (options: Options = {}): Effect.Effect<Handle, LocalGatewayE
             stage,
             region,
             handler: options.handler,
-            routes: options.routes === undefined ? undefined : new Set(options.routes),
+            routes: routes === undefined ? undefined : new Set(routes),
             credentials,
             idleTimeoutMs,
             maxDurationMs,

@@ -121,7 +121,7 @@ describe("LocalGateway routes", () => {
     })
   )
 
-  it.scopedLive("with routes, an unlisted action goes to $default", () =>
+  it.scopedLive("with routes (or a handler's routeKeys), an unlisted action goes to $default", () =>
     Effect.gen(function* () {
       const rec = recorder()
       const gateway = yield* LocalGateway.make({ handler: rec.handler, routes: ["join"] })
@@ -133,6 +133,19 @@ describe("LocalGateway routes", () => {
       assert.deepStrictEqual(
         rec.invocations.slice(1).map((i) => i.event.requestContext.routeKey),
         ["join", "$default", "$default"]
+      )
+
+      // A handler declaring its route table (as WebSocketHandler.make's does) needs no `routes`.
+      const declared = recorder()
+      const withKeys = Object.assign(declared.handler, { routeKeys: ["$connect", "$default", "say"] })
+      const other = yield* LocalGateway.make({ handler: withKeys })
+      const second = yield* WsClient.connect(other.wsUrl)
+      yield* second.send('{"action":"say"}')
+      yield* second.send('{"action":"shout"}')
+      yield* declared.waitFor((e) => e.body === '{"action":"shout"}')
+      assert.deepStrictEqual(
+        declared.invocations.slice(1).map((i) => i.event.requestContext.routeKey),
+        ["say", "$default"]
       )
     })
   )

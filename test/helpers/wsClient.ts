@@ -12,9 +12,7 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as Http from "node:http"
 import WebSocket from "ws"
-
-/** The header a local gateway uses to tell a client its connection id. */
-export const connectionIdHeader = "x-effect-streamer-connection-id"
+import { connectionIdHeader } from "../../src/LocalGateway.js"
 
 /** One message received by a client. */
 export interface Message {

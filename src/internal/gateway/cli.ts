@@ -77,10 +77,17 @@ const loadHandler = async (path: string | undefined): Promise<Loaded> => {
     mod["handler"] ??
     (typeof fallback === "function" ? fallback : typeof fallback === "object" ? fallback?.["handler"] : undefined)
   if (typeof handler !== "function") throw new UsageError(`--handler: ${path} exports no \`handler\` function`)
-  const routes = mod["routes"]
+  const isRouteList = (u: unknown): u is ReadonlyArray<string> =>
+    Array.isArray(u) && u.every((r): r is string => typeof r === "string")
+  const exported = mod["routes"]
+  const declared = (handler as { readonly routeKeys?: unknown }).routeKeys
   return {
     handler: handler as LocalGateway.Handler,
-    routes: Array.isArray(routes) && routes.every((r): r is string => typeof r === "string") ? routes : undefined
+    routes: isRouteList(exported)
+      ? exported
+      : isRouteList(declared)
+        ? declared.filter((k) => !k.startsWith("$"))
+        : undefined
   }
 }
 
@@ -161,7 +168,7 @@ export const run = async (values: Values): Promise<void> => {
       `  Handler:             ${values.handler ?? "none (every $connect accepted, messages dropped)"}`,
       ...(values.handler !== undefined
         ? [
-            `  Routes:              ${routes && routes.length > 0 ? routes.join(", ") : "any body.action, else $default"}`
+            `  Routes:              ${routes === undefined ? "any body.action, else $default" : routes.length > 0 ? `${routes.join(", ")}, else $default` : "$default only"}`
           ]
         : []),
       `  Signatures:          ${signatures}`,
