@@ -1,7 +1,7 @@
 /**
  * Fan-out (issue 5): `streamer.broadcast` of a mix of live and gone ids against the loopback server, next to the naive
  * `Promise.all` over the AWS SDK client for the same ids; and Streamer's peak RSS for a small and a large broadcast,
- * ids given lazily, each in a fresh process, to show that memory does not grow with the number of ids.
+ * each in a fresh process, to show that memory does not grow with the number of ids.
  */
 import * as Path from "node:path"
 import { buildWorker } from "./lib/build.js"
@@ -57,6 +57,8 @@ export const runFanout = async (
     else failures.push(`${name} does not build: ${built.error}`)
   }
 
+  // The naive loop needs the ids in an array (`ids.map`); broadcast takes them lazily, as when paging a store, and
+  // its large run serves both the comparison and the memory ratio.
   const plan: ReadonlyArray<{
     key: string
     label: string
@@ -65,13 +67,6 @@ export const runFanout = async (
     source: FanoutInput["source"]
   }> = [
     {
-      key: "broadcast",
-      label: "Streamer broadcast (ids array)",
-      worker: "fanoutStreamer",
-      count: options.count,
-      source: "array"
-    },
-    {
       key: "naive",
       label: "naive Promise.all over the SDK client",
       worker: "fanoutNaive",
@@ -79,17 +74,17 @@ export const runFanout = async (
       source: "array"
     },
     {
-      key: "memory-small",
-      label: "Streamer broadcast (ids iterable)",
+      key: "broadcast",
+      label: "Streamer broadcast",
       worker: "fanoutStreamer",
-      count: options.smallCount,
+      count: options.count,
       source: "iterable"
     },
     {
-      key: "memory-large",
-      label: "Streamer broadcast (ids iterable)",
+      key: "broadcast-small",
+      label: "Streamer broadcast",
       worker: "fanoutStreamer",
-      count: options.count,
+      count: options.smallCount,
       source: "iterable"
     }
   ]
@@ -162,9 +157,9 @@ export const runFanout = async (
     ),
     ratio(
       `peak RSS ${options.count} / ${options.smallCount} ids`,
-      "Streamer broadcast peak RSS, large over small, ids iterable",
-      run("memory-large")?.peakRssMiB,
-      run("memory-small")?.peakRssMiB,
+      "Streamer broadcast peak RSS, large over small",
+      run("broadcast")?.peakRssMiB,
+      run("broadcast-small")?.peakRssMiB,
       { op: "<=", bound: 1.3 }
     )
   ]

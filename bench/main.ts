@@ -45,7 +45,7 @@ const settings = {
     timeoutMs: 120_000
   },
   coldStart: { runs: quick ? 2 : 10, timeoutMs: 30_000 },
-  fanout: { count: quick ? 2_000 : 100_000, smallCount: quick ? 500 : 10_000, goneEvery: 10, timeoutMs: 300_000 }
+  fanout: { count: quick ? 2_000 : 100_000, smallCount: quick ? 500 : 10_000, goneEvery: 10, timeoutMs: 420_000 }
 }
 
 const git = (...args: Array<string>): string => {

@@ -108,6 +108,13 @@ const ratioSpecs: ReadonlyArray<RatioSpec> = [
     target: { op: "<=", bound: 1.15 }
   },
   {
+    name: "Stream.mapEffect driver cost",
+    meaning: "time of the bare transport driven by Stream.mapEffect (as broadcast is) over Effect.forEach (context)",
+    numerator: "bare-http-stream",
+    denominator: "bare-http",
+    of: "ms"
+  },
+  {
     name: "signing cost",
     meaning: "posts/s of node:http + signer over unsigned node:http (context, no target)",
     numerator: "node-http-signed",
