@@ -9,6 +9,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as ParseResult from "effect/ParseResult"
 import type * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
@@ -224,6 +225,47 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError.Confi
  */
 export const layer = (options: Options): Layer.Layer<Streamer, ConfigError.ConfigError> =>
   Layer.scoped(Streamer, make(options))
+
+/**
+ * Builds the service over the application's `@effect/platform` `HttpClient`, signing with WebCrypto: the portable
+ * path for Deno, Bun and Cloudflare Workers (with `FetchHttpClient`), or an app's own instrumented client on Node.
+ * `transport` is ignored.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeWithHttpClient = (
+  options: Options
+): Effect.Effect<Service, ConfigError.ConfigError, HttpClient.HttpClient | Scope.Scope> =>
+  Effect.gen(function* () {
+    const config = yield* resolveConfig(options)
+    const platform = yield* Effect.promise(() => import("./internal/platformTransport.js"))
+    const transport = yield* platform.makeWithHttpClient(config)
+    return Streamer.of(Service_.make(transport, config, resolveRetry(options.retry)))
+  })
+
+/**
+ * The portable service as a layer: requires an `HttpClient`.
+ *
+ * @example
+ * ```ts
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer, Redacted } from "effect"
+ * import { Streamer } from "effect-streamer"
+ *
+ * const StreamerLive = Streamer.layerWithHttpClient({
+ *   endpoint: "https://abc123.execute-api.us-west-2.amazonaws.com/production",
+ *   credentials: { accessKeyId: "AKID...", secretAccessKey: Redacted.make("...") }
+ * }).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWithHttpClient = (
+  options: Options
+): Layer.Layer<Streamer, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.scoped(Streamer, makeWithHttpClient(options))
 
 /**
  * The service as a layer, its options read from `Config`.

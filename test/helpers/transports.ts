@@ -1,4 +1,5 @@
 import type * as ConfigError from "effect/ConfigError"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as Streamer from "../../src/Streamer.js"
@@ -11,7 +12,11 @@ export interface TransportCase {
 
 export const transports: ReadonlyArray<TransportCase> = [
   { name: "http", make: (options) => Streamer.make({ ...options, transport: "http" }) },
-  { name: "sdk", make: (options) => Streamer.make({ ...options, transport: "sdk" }) }
+  { name: "sdk", make: (options) => Streamer.make({ ...options, transport: "sdk" }) },
+  {
+    name: "portable (FetchHttpClient)",
+    make: (options) => Streamer.makeWithHttpClient(options).pipe(Effect.provide(FetchHttpClient.layer))
+  }
 ]
 
 /** Polls `check` every 5 ms until it holds (bounded by the test's own timeout). */
