@@ -187,7 +187,11 @@ describe("sigv4Canonical", () => {
         "/a/b/..",
         "a/b",
         "/a/%2F/b",
-        "/s/@connections/%2E%2E"
+        "/s/@connections/%2E%2E",
+        "",
+        "x",
+        "/s/@connections/a b!$&'()*+,;=:",
+        "/caf\u00e9/%E2%82%AC"
       ]) {
         const c: Case = {
           request: { method: "GET", host: "h", path },
@@ -211,6 +215,24 @@ describe("sigv4 (node:crypto)", () => {
         assert.deepStrictEqual(ours(c), expected, `${c.request.method} ${c.request.path} ${c.region}`)
       }
     })
+  )
+
+  it.effect("property: the pad-based HMAC equals node:crypto's Hmac", () =>
+    Effect.sync(() =>
+      fc.assert(
+        fc.property(
+          fc.uint8Array({ minLength: 32, maxLength: 32 }),
+          fc.string({ maxLength: 3000, unit: "binary" }),
+          (key, data) => {
+            const buffer = Buffer.from(key)
+            const expected = Crypto.createHmac("sha256", buffer).update(data).digest("hex")
+            assert.strictEqual(SigV4.hmacHex(buffer, SigV4.makePads(buffer), data), expected)
+            assert.strictEqual(SigV4.hmacHex(buffer, undefined, data), expected)
+          }
+        ),
+        { numRuns: 500 }
+      )
+    )
   )
 
   it("writes into the given headers and returns them", () => {

@@ -10,12 +10,48 @@ import * as Canonical from "./sigv4Canonical.js"
 import type { Credentials } from "./transport.js"
 
 // `crypto.hash` (one-shot, Node >= 20.12) skips the Hash object; older Node 20 lines fall back to `createHash`.
-const sha256Hex: (data: string | Uint8Array) => string =
-  typeof Crypto.hash === "function"
-    ? (data) => Crypto.hash("sha256", data, "hex")
-    : (data) => Crypto.createHash("sha256").update(data).digest("hex")
+const oneShot = typeof Crypto.hash === "function"
+
+const sha256Hex: (data: string | Uint8Array) => string = oneShot
+  ? (data) => Crypto.hash("sha256", data, "hex")
+  : (data) => Crypto.createHash("sha256").update(data).digest("hex")
 
 const hmac = (key: string | Buffer, data: string): Buffer => Crypto.createHmac("sha256", key).update(data).digest()
+
+/**
+ * HMAC-SHA256 (RFC 2104) over two one-shot hashes with the key's pads computed once: creating a node:crypto `Hmac`
+ * object costs more than the hashing itself. `scratch` is reused: this runs synchronously, so nothing interleaves.
+ */
+export interface Pads {
+  /** The key XOR ipad (64 bytes). */
+  readonly inner: Buffer
+  /** The key XOR opad, followed by room for the inner digest (96 bytes). */
+  readonly outer: Buffer
+}
+
+/** @internal The pads of a key of at most 64 bytes (a signing key has 32). */
+export const makePads = (key: Buffer): Pads => {
+  const inner = Buffer.alloc(64, 0x36)
+  const outer = Buffer.alloc(96, 0x5c)
+  for (let i = 0; i < key.length; i++) {
+    inner[i] ^= key[i]!
+    outer[i] ^= key[i]!
+  }
+  return { inner, outer }
+}
+
+let scratch = Buffer.allocUnsafe(1024)
+
+/** @internal HMAC-SHA256 in hex: over the pads when given, else a node:crypto `Hmac`. */
+export const hmacHex = (key: Buffer, pads: Pads | undefined, data: string): string => {
+  if (pads === undefined) return Crypto.createHmac("sha256", key).update(data).digest("hex")
+  const needed = 64 + data.length * 3
+  if (scratch.length < needed) scratch = Buffer.allocUnsafe(needed * 2)
+  pads.inner.copy(scratch, 0, 0, 64)
+  const written = scratch.write(data, 64, "utf8")
+  Crypto.hash("sha256", scratch.subarray(0, 64 + written), "buffer").copy(pads.outer, 64)
+  return Crypto.hash("sha256", pads.outer, "hex")
+}
 
 interface KeyEntry {
   readonly shortDate: string
@@ -23,6 +59,7 @@ interface KeyEntry {
   readonly service: string
   readonly scope: string
   readonly key: Buffer
+  readonly pads: Pads | undefined
 }
 
 /** Keyed by the secret's `Redacted` box: no secret in a key, and the entries go when the credentials do. */
@@ -52,7 +89,8 @@ export const signingKey = (
     region,
     service,
     scope: Canonical.credentialScope(shortDate, region, service),
-    key
+    key,
+    pads: oneShot ? makePads(key) : undefined
   }
   if (entries.length >= maxKeysPerSecret) entries.shift()
   entries.push(entry)
@@ -84,16 +122,14 @@ export const sign = <H extends Canonical.SignedHeaders = Canonical.SignedHeaders
     lastSecond = second
   }
   const amzDate = lastAmzDate
-  const { key, scope } = signingKey(credentials.secretAccessKey, lastShortDate, region, service)
+  const { key, pads, scope } = signingKey(credentials.secretAccessKey, lastShortDate, region, service)
   const token = credentials.sessionToken !== undefined ? Redacted.value(credentials.sessionToken) : undefined
   const sessionToken = token !== undefined && token.length > 0 ? token : undefined
   const body = request.body
   const payloadHash = body !== undefined && body.byteLength > 0 ? sha256Hex(body) : Canonical.emptySha256
   const signedHeaders = Canonical.signedHeaderNames(request, sessionToken !== undefined)
   const canonical = Canonical.canonicalRequest(request, amzDate, sessionToken, signedHeaders, payloadHash)
-  const signature = Crypto.createHmac("sha256", key)
-    .update(Canonical.stringToSign(amzDate, scope, sha256Hex(canonical)))
-    .digest("hex")
+  const signature = hmacHex(key, pads, Canonical.stringToSign(amzDate, scope, sha256Hex(canonical)))
   return Canonical.writeHeaders(
     into,
     request,

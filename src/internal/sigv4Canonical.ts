@@ -60,8 +60,14 @@ export const canonicalUri = (input: string): string => {
     }
     normalized = `/${segments.join("/")}${segments.length > 0 && path.endsWith("/") ? "/" : ""}`
   }
+  // The usual path (unreserved characters, `/`, `%XX` escapes and the `@` of `@connections`) needs only `%` and `@`
+  // escaped again; anything else takes the general route.
+  if (plainPath.test(normalized)) return normalized.replace(/[%@]/g, escapePlain)
   return escapeUri(normalized).replace(/%2F/g, "/")
 }
+
+const plainPath = /^[A-Za-z0-9\-._~/%@]*$/
+const escapePlain = (c: string) => (c === "%" ? "%25" : "%40")
 
 /** @internal `YYYYMMDD'T'HHMMSS'Z'` of a time in milliseconds. */
 export const longDate = (millis: number): string => {
