@@ -140,10 +140,32 @@ const cliLogger = Logger.make(({ cause, date, logLevel, message }) => {
   write(Cause.isEmpty(cause) ? line : `${line}\n${Cause.pretty(cause)}`)
 })
 
+/**
+ * @internal
+ * The handler runs in this process, as Lambda runs it with the function's environment: it signs its posts with the
+ * gateway's credentials when they are strict, else with placeholders (the gateway does not check them), and never
+ * reaches for a real credential chain. Variables already set are kept.
+ */
+const lambdaEnvironment = (values: Values): void => {
+  const env = process.env
+  const accessKeyId = values["access-key-id"]
+  const secretAccessKey = values["secret-access-key"]
+  if (accessKeyId !== undefined && secretAccessKey !== undefined) {
+    env.AWS_ACCESS_KEY_ID = accessKeyId
+    env.AWS_SECRET_ACCESS_KEY = secretAccessKey
+  } else if (env.AWS_ACCESS_KEY_ID === undefined || env.AWS_SECRET_ACCESS_KEY === undefined) {
+    env.AWS_ACCESS_KEY_ID = "AKIDLOCALGATEWAY"
+    env.AWS_SECRET_ACCESS_KEY = "local-gateway-placeholder"
+  }
+  env.AWS_REGION ??= values.region ?? "us-east-1"
+  env.AWS_EC2_METADATA_DISABLED ??= "true"
+}
+
 /** @internal Runs the gateway until SIGINT or SIGTERM (exit 0); exits 2 on a usage error, 1 when it cannot start. */
 export const run = async (values: Values): Promise<void> => {
   let gatewayOptions: LocalGateway.Options
   try {
+    if (values.handler !== undefined) lambdaEnvironment(values)
     const loaded = await loadHandler(values.handler)
     gatewayOptions = toOptions(values, loaded)
   } catch (error) {
