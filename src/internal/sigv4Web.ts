@@ -29,7 +29,8 @@ const subtle = (): SubtleCrypto => {
   return crypto.subtle
 }
 
-const sha256Hex = async (data: Uint8Array): Promise<string> => toHex(await subtle().digest("SHA-256", data as Uint8Array<ArrayBuffer>))
+const sha256Hex = async (data: Uint8Array): Promise<string> =>
+  toHex(await subtle().digest("SHA-256", data as Uint8Array<ArrayBuffer>))
 
 const importKey = (raw: Uint8Array<ArrayBuffer> | ArrayBuffer): Promise<CryptoKey> =>
   subtle().importKey("raw", raw, hmacAlgorithm, false, ["sign"])
