@@ -5,9 +5,11 @@
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import WebSocket from "ws"
 import * as Streamer from "../src/Streamer.js"
 import * as LocalGateway from "../src/LocalGateway.js"
+import { handler as chatHandler } from "../examples/chat/handler.js"
 
 // Dummy credentials: the local gateway does not check them, and nothing may reach for real ones.
 process.env.AWS_ACCESS_KEY_ID ??= "AKIDLOCALDEMO"
@@ -17,6 +19,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"
 
 interface Client {
   readonly name: string
+  readonly send: (text: string) => void
+  readonly close: () => void
   readonly received: Array<string>
   readonly closed: Promise<number>
 }
@@ -32,7 +36,20 @@ const openClient = (url: string, name: string) =>
         received.push(isBinary ? `<${bytes.byteLength} bytes: ${bytes.toString("hex")}>` : bytes.toString("utf8"))
       })
       const closed = new Promise<number>((resolve) => socket.on("close", (code) => resolve(code)))
-      socket.once("open", () => resume(Effect.succeed({ client: { name, received, closed }, socket })))
+      socket.once("open", () =>
+        resume(
+          Effect.succeed({
+            client: {
+              name,
+              received,
+              closed,
+              send: (text: string) => socket.send(text),
+              close: () => socket.close(1000)
+            },
+            socket
+          })
+        )
+      )
       socket.once("error", (error) => resume(Effect.fail(error)))
     }),
     ({ socket }) => Effect.sync(() => socket.terminate())
@@ -96,7 +113,45 @@ const program = Effect.gen(function* () {
   for (const c of clients) console.log(`  ${c.name}: ${JSON.stringify(c.received)}`)
 })
 
-const main = Effect.scoped(program).pipe(
+/** The chat example end to end: the gateway invokes its Lambda handler's routes, which post back to the room. */
+const chat = Effect.gen(function* () {
+  const gateway = yield* LocalGateway.make({ port: 0, handler: chatHandler })
+  console.log(`\nchat example (examples/chat): routes ${chatHandler.routeKeys.join(", ")} behind ${gateway.wsUrl}`)
+  const alice = yield* openClient(gateway.wsUrl, "alice")
+  const bob = yield* openClient(gateway.wsUrl, "bob")
+  const say = (socket: Client, payload: unknown) =>
+    Effect.sync(() => {
+      console.log(`  ${socket.name} sends ${JSON.stringify(payload)}`)
+      socket.send(JSON.stringify(payload))
+    })
+  const waitFor = (client: Client, count: number) =>
+    Effect.repeat(
+      Effect.sync(() => client.received.length >= count),
+      {
+        until: (done) => done,
+        schedule: Schedule.spaced("10 millis")
+      }
+    )
+  yield* say(alice, { action: "join", room: "lobby", name: "alice" })
+  yield* waitFor(alice, 1)
+  yield* say(bob, { action: "join", room: "lobby", name: "bob" })
+  yield* waitFor(alice, 2)
+  yield* say(bob, { action: "say", text: "hi alice!" })
+  yield* say(alice, { action: "say", text: "hello bob" })
+  yield* waitFor(alice, 4)
+  yield* waitFor(bob, 3)
+  console.log("  bob closes his socket ($disconnect tells the room)")
+  bob.close()
+  yield* waitFor(alice, 5)
+  for (const c of [alice, bob]) {
+    console.log(`  ${c.name} received:`)
+    for (const message of c.received) console.log(`    ${message}`)
+  }
+  alice.close()
+  yield* Effect.sleep("100 millis")
+})
+
+const main = Effect.zipRight(Effect.scoped(program), Effect.scoped(chat)).pipe(
   Effect.timeout("25 seconds"),
   Effect.catchAllCause((cause) =>
     Effect.logError("demo failed", cause).pipe(Effect.zipRight(Effect.sync(() => (process.exitCode = 1))))
