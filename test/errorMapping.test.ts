@@ -117,4 +117,33 @@ describe("error mapping", () => {
     assert.strictEqual(copy.code, "ECONNRESET")
     assert.isUndefined(copy.request)
   })
+
+  it("reads HTTP answers as the SDK does: x-amzn-ErrorType, then the body's code, then __type; cuts messages", () => {
+    const h = (o: Record<string, string>) => (name: string) => o[name]
+    assert.strictEqual(
+      Errors.fromHttpAnswer(context, 400, h({ "x-amzn-errortype": "GoneException" }), "")._tag,
+      "GoneError"
+    )
+    assert.strictEqual(
+      Errors.fromHttpAnswer(context, 400, h({}), '{"Code":"LimitExceededException"}')._tag,
+      "ThrottlingError"
+    )
+    assert.strictEqual(
+      Errors.fromHttpAnswer(context, 400, h({}), '{"__type":"ns#ForbiddenException"}')._tag,
+      "ForbiddenError"
+    )
+    assert.strictEqual(Errors.fromHttpAnswer(context, 404, h({}), "<html>not json</html>")._tag, "RequestError")
+    const forbidden = Errors.fromHttpAnswer(
+      context,
+      403,
+      h({ "x-amzn-errortype": "InvalidSignatureException" }),
+      JSON.stringify({
+        message:
+          "Signature mismatch. The Canonical String for this request should have been 'x-amz-security-token:SECRET'"
+      })
+    )
+    const cause = forbidden.cause as Error
+    assert.include(cause.message, "Signature mismatch")
+    assert.notInclude(cause.message, "SECRET")
+  })
 })

@@ -112,6 +112,59 @@ export const fromAnswer = (
   })
 }
 
+const parseJson = (body: string): Record<string, unknown> | undefined => {
+  if (body.length === 0) return undefined
+  try {
+    const json: unknown = JSON.parse(body)
+    return typeof json === "object" && json !== null ? (json as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The AWS error name, looked up as the SDK does: `x-amzn-ErrorType`, then the body's `code` (any case), then `__type`. */
+const errorName = (header: string | undefined, json: Record<string, unknown> | undefined): string | undefined => {
+  if (header !== undefined && header.length > 0) return header
+  if (json === undefined) return undefined
+  for (const key in json) {
+    if (key.toLowerCase() === "code") {
+      const code = json[key]
+      if (typeof code === "string" || typeof code === "number") return String(code)
+    }
+  }
+  return typeof json.__type === "string" ? json.__type : undefined
+}
+
+/** The cause kept for an error answer: name, status and a cut message; never the request. */
+const answerCause = (status: number, name: string | undefined, json: Record<string, unknown> | undefined): Error => {
+  let message = `${status}${name !== undefined ? ` ${name}` : ""}`
+  const raw = json?.message ?? json?.Message
+  if (typeof raw === "string" && raw.length > 0) {
+    // AWS's InvalidSignatureException message quotes the canonical request, session token included: never keep it.
+    const cut = raw.split(/\s*The Canonical String for this request/)[0]!
+    message += `: ${cut.length > 256 ? `${cut.slice(0, 256)}...` : cut}`
+  }
+  const error = new Error(message)
+  error.name = name ?? "HttpError"
+  return error
+}
+
+/**
+ * @internal
+ * A non-2xx answer read off the wire by the HTTP transports: the AWS name found as the SDK finds it, then
+ * {@link fromAnswer}.
+ */
+export const fromHttpAnswer = (
+  context: Context,
+  status: number,
+  header: (name: string) => string | undefined,
+  body: string
+): StreamerError => {
+  const json = parseJson(body)
+  const name = errorName(header("x-amzn-errortype"), json)
+  return fromAnswer(context, status, name, header, answerCause(status, name, json))
+}
+
 /** @internal A request that ran out of time. */
 export const timeout = (connectionId: string, after: Duration.Duration): RequestError =>
   new RequestError({ connectionId, reason: "Timeout", description: `no answer within ${Duration.format(after)}` })

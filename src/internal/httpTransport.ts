@@ -15,7 +15,7 @@ import * as Provider from "./credentials.js"
 import * as Errors from "./errors.js"
 import * as SigV4 from "./sigv4.js"
 import type * as Canonical from "./sigv4Canonical.js"
-import { type Config, connectionInfoFromJson, type Credentials, type Make, type Transport } from "./transport.js"
+import { type Config, connectionInfoFromBody, type Credentials, type Make, type Transport } from "./transport.js"
 
 /** @internal Sockets per agent; API Gateway answers in tens of milliseconds, so this bounds the requests in flight. */
 export const maxSockets = 256
@@ -46,50 +46,6 @@ export const target = (endpoint: string): Target => {
     port: url.port !== "" ? Number(url.port) : secure ? 443 : 80,
     stagePath: url.pathname.replace(/\/+$/, "")
   }
-}
-
-/** The cause kept for an answer that is an error: its name, status and (cut) message; never the request. */
-const answerCause = (status: number, name: string | undefined, body: string): Error => {
-  let message = `${status}${name !== undefined ? ` ${name}` : ""}`
-  const text = bodyMessage(body)
-  if (text !== undefined) message += `: ${text}`
-  const error = new Error(message)
-  error.name = name ?? "HttpError"
-  return error
-}
-
-const bodyMessage = (body: string): string | undefined => {
-  const json = parseJson(body)
-  const raw = json?.message ?? json?.Message
-  if (typeof raw !== "string" || raw.length === 0) return undefined
-  // AWS's InvalidSignatureException message quotes the canonical request, session token included: never keep it.
-  const cut = raw.split(/\s*The Canonical String for this request/)[0]!
-  return cut.length > 256 ? `${cut.slice(0, 256)}...` : cut
-}
-
-const parseJson = (body: string): Record<string, unknown> | undefined => {
-  if (body.length === 0) return undefined
-  try {
-    const json: unknown = JSON.parse(body)
-    return typeof json === "object" && json !== null ? (json as Record<string, unknown>) : undefined
-  } catch {
-    return undefined
-  }
-}
-
-/** The AWS error name, looked up as the SDK does: `x-amzn-ErrorType`, then the body's `code` (any case), then `__type`. */
-const errorName = (headers: Http.IncomingHttpHeaders, body: string): string | undefined => {
-  const header = headers["x-amzn-errortype"]
-  if (typeof header === "string" && header.length > 0) return header
-  const json = parseJson(body)
-  if (json === undefined) return undefined
-  for (const key in json) {
-    if (key.toLowerCase() === "code") {
-      const code = json[key]
-      if (typeof code === "string" || typeof code === "number") return String(code)
-    }
-  }
-  return typeof json.__type === "string" ? json.__type : undefined
 }
 
 const headerGetter =
@@ -191,12 +147,7 @@ export const makeWith = (config: Config, options?: Provider.Options): Effect.Eff
               }
               return finish(Effect.succeed(value))
             }
-            const name = errorName(res.headers, text)
-            finish(
-              Effect.fail(
-                Errors.fromAnswer(context, status, name, headerGetter(res.headers), answerCause(status, name, text))
-              )
-            )
+            finish(Effect.fail(Errors.fromHttpAnswer(context, status, headerGetter(res.headers), text)))
           })
           res.on("error", (cause) => finish(Effect.fail(Errors.transport(connectionId, cause))))
           res.on("close", () => {
@@ -236,7 +187,7 @@ export const makeWith = (config: Config, options?: Provider.Options): Effect.Eff
         call("POST", { connectionId, payloadSize: data.byteLength, maxSize }, data, undefined),
       get: (connectionId) =>
         call<ConnectionInfo>("GET", { connectionId, maxSize }, undefined, (body) =>
-          connectionInfoFromJson(connectionId, body.length === 0 ? {} : JSON.parse(body))
+          connectionInfoFromBody(connectionId, body)
         ),
       delete: (connectionId) => call("DELETE", { connectionId, maxSize }, undefined, undefined)
     }

@@ -20,7 +20,7 @@ import * as Provider from "./credentials.js"
 import * as Errors from "./errors.js"
 import type * as Canonical from "./sigv4Canonical.js"
 import * as SigV4Web from "./sigv4Web.js"
-import { type Config, connectionInfoFromJson, type Credentials, type Transport } from "./transport.js"
+import { type Config, connectionInfoFromBody, type Credentials, type Transport } from "./transport.js"
 
 const octetStream = "application/octet-stream"
 const secretHeaders = ["authorization", "x-amz-security-token"]
@@ -61,44 +61,6 @@ const platformCause = (error: HttpClientError.HttpClientError): unknown => {
   return inner instanceof Error && typeof (inner as { readonly code?: unknown }).code === "string" ? inner : cause
 }
 
-const parseJson = (body: string): Record<string, unknown> | undefined => {
-  if (body.length === 0) return undefined
-  try {
-    const json: unknown = JSON.parse(body)
-    return typeof json === "object" && json !== null ? (json as Record<string, unknown>) : undefined
-  } catch {
-    return undefined
-  }
-}
-
-/** The AWS error name, looked up as the SDK does: `x-amzn-ErrorType`, then the body's `code` (any case), then `__type`. */
-const errorName = (headers: Headers.Headers, json: Record<string, unknown> | undefined): string | undefined => {
-  const header = headers["x-amzn-errortype"]
-  if (header !== undefined && header.length > 0) return header
-  if (json === undefined) return undefined
-  for (const key in json) {
-    if (key.toLowerCase() === "code") {
-      const code = json[key]
-      if (typeof code === "string" || typeof code === "number") return String(code)
-    }
-  }
-  return typeof json.__type === "string" ? json.__type : undefined
-}
-
-/** The cause kept for an error answer: name, status and a cut message; never the request. */
-const answerCause = (status: number, name: string | undefined, json: Record<string, unknown> | undefined): Error => {
-  let message = `${status}${name !== undefined ? ` ${name}` : ""}`
-  const raw = json?.message ?? json?.Message
-  if (typeof raw === "string" && raw.length > 0) {
-    // AWS's InvalidSignatureException message quotes the canonical request, session token included: never keep it.
-    const cut = raw.split(/\s*The Canonical String for this request/)[0]!
-    message += `: ${cut.length > 256 ? `${cut.slice(0, 256)}...` : cut}`
-  }
-  const error = new Error(message)
-  error.name = name ?? "HttpError"
-  return error
-}
-
 type Method = "GET" | "POST" | "DELETE"
 
 /**
@@ -136,9 +98,7 @@ export const makeWithHttpClient = (
           return Effect.fail(Errors.fromAnswer(context, status, undefined, header, cause))
         }
       }
-      const json = parseJson(text)
-      const name = errorName(response.headers, json)
-      return Effect.fail(Errors.fromAnswer(context, status, name, header, answerCause(status, name, json)))
+      return Effect.fail(Errors.fromHttpAnswer(context, status, header, text))
     }
 
     const send = <A>(
@@ -194,7 +154,7 @@ export const makeWithHttpClient = (
         call("POST", { connectionId, payloadSize: data.byteLength, maxSize }, data, undefined),
       get: (connectionId) =>
         call<ConnectionInfo>("GET", { connectionId, maxSize }, undefined, (body) =>
-          connectionInfoFromJson(connectionId, body.length === 0 ? {} : JSON.parse(body))
+          connectionInfoFromBody(connectionId, body)
         ),
       delete: (connectionId) => call("DELETE", { connectionId, maxSize }, undefined, undefined)
     }

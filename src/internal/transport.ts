@@ -37,7 +37,11 @@ export interface Transport {
 /** @internal */
 export type Make = (config: Config) => Effect.Effect<Transport, never, Scope.Scope>
 
-/** @internal The body of a GetConnection answer, as the wire carries it (ISO-8601 strings). */
+/** @internal A GetConnection answer's body, as the wire carries it (JSON with ISO-8601 strings). */
+export const connectionInfoFromBody = (connectionId: string, text: string): ConnectionInfo =>
+  connectionInfoFromJson(connectionId, text.length === 0 ? {} : JSON.parse(text))
+
+/** @internal The parsed body of a GetConnection answer. */
 export const connectionInfoFromJson = (connectionId: string, json: unknown): ConnectionInfo => {
   const body = (typeof json === "object" && json !== null ? json : {}) as Record<string, unknown>
   const identity = (typeof body.identity === "object" && body.identity !== null ? body.identity : {}) as Record<
