@@ -1,6 +1,7 @@
 /**
- * Type-checks every ```ts block of README.md and docs/*.md against the sources: each block becomes a module in
- * .tmp/docs-check, with "effect-streamer" mapped to src/. A block marked ```ts nocheck is skipped.
+ * Type-checks every ```ts block of README.md, docs/*.md and the JSDoc `@example`s of src/*.ts against the sources:
+ * each block becomes a module in .tmp/docs-check, with "effect-streamer" mapped to src/. A block marked
+ * ```ts nocheck is skipped.
  */
 import { execFileSync } from "node:child_process"
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
@@ -15,11 +16,16 @@ const files = [
   "README.md",
   ...readdirSync(join(root, "docs"))
     .filter((f) => f.endsWith(".md"))
-    .map((f) => `docs/${f}`)
+    .map((f) => `docs/${f}`),
+  ...readdirSync(join(root, "src"))
+    .filter((f) => f.endsWith(".ts"))
+    .map((f) => `src/${f}`)
 ]
 const written: Array<string> = []
 for (const file of files) {
-  const text = readFileSync(join(root, file), "utf8")
+  const source = readFileSync(join(root, file), "utf8")
+  // In a source file only the JSDoc examples count, their leading " * " removed.
+  const text = file.endsWith(".ts") ? source.replace(/^[ \t]*\* ?/gm, "") : source
   const blocks = [...text.matchAll(/```(ts|typescript)([^\n]*)\n([\s\S]*?)```/g)]
   blocks.forEach((match, i) => {
     if (match[2]!.includes("nocheck")) return
