@@ -1,9 +1,5 @@
-import {
-  ApiGatewayManagementApiClient,
-  DeleteConnectionCommand,
-  GetConnectionCommand,
-  PostToConnectionCommand
-} from "@aws-sdk/client-apigatewaymanagementapi"
+import type * as Sdk from "@aws-sdk/client-apigatewaymanagementapi"
+import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
@@ -35,9 +31,26 @@ export const fromSdkError = (context: Errors.Context, error: unknown): StreamerE
   return Errors.fromAnswer(context, status, header("x-amzn-errortype") ?? name, header, Errors.sanitize(error))
 }
 
+/**
+ * The SDK's package. The specifier is deliberately not a literal: bundlers then leave the SDK out of every bundle,
+ * and it is loaded from `node_modules` (or the Lambda runtime, which ships it) only when `transport: "sdk"` is chosen.
+ */
+const sdkPackage: string = "@aws-sdk/client-apigatewaymanagementapi"
+
+const loadSdk = Effect.tryPromise({
+  try: () => import(sdkPackage) as Promise<typeof Sdk>,
+  catch: () =>
+    ConfigError.InvalidData(
+      ["transport"],
+      `transport "sdk" needs the package ${sdkPackage}, which could not be loaded; install it, or use transport "http"`
+    )
+})
+
 /** @internal The AWS SDK v3 transport: one client per scope, `maxAttempts: 1`, aborted on interruption. */
 export const make: Make = (config: Config) =>
   Effect.gen(function* () {
+    const { ApiGatewayManagementApiClient, DeleteConnectionCommand, GetConnectionCommand, PostToConnectionCommand } =
+      yield* loadSdk
     const client = yield* Effect.acquireRelease(
       Effect.sync(
         () =>

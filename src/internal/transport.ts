@@ -1,3 +1,4 @@
+import type * as ConfigError from "effect/ConfigError"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Redacted from "effect/Redacted"
@@ -34,8 +35,8 @@ export interface Transport {
   readonly delete: (connectionId: string) => Effect.Effect<void, StreamerError>
 }
 
-/** @internal */
-export type Make = (config: Config) => Effect.Effect<Transport, never, Scope.Scope>
+/** @internal Builds a transport; a `ConfigError` when it cannot be built (a missing optional package). */
+export type Make = (config: Config) => Effect.Effect<Transport, ConfigError.ConfigError, Scope.Scope>
 
 /** @internal A GetConnection answer's body, as the wire carries it (JSON with ISO-8601 strings). */
 export const connectionInfoFromBody = (connectionId: string, text: string): ConnectionInfo =>
