@@ -45,12 +45,14 @@ export interface Result {
 }
 
 /**
- * The event a route receives: the raw Lambda event, with typed accessors for what routes usually need.
+ * The event a route receives: the Lambda event itself (`event.requestContext.connectionId` works as usual), with
+ * typed accessors for what routes usually need. Only `body` differs: always a string, base64-decoded when API
+ * Gateway encoded it.
  *
  * @since 0.1.0
  * @category models
  */
-export interface RouteEvent {
+export interface RouteEvent extends Omit<APIGatewayProxyWebsocketEventV2, "body"> {
   /** The event as API Gateway delivered it. */
   readonly raw: APIGatewayProxyWebsocketEventV2
   /** The Lambda context, when the runtime passed one. */
@@ -230,6 +232,7 @@ const makeRouteEvent = (
   }
   const requestContext = raw.requestContext
   return {
+    ...raw,
     raw,
     lambdaContext,
     routeKey: requestContext.routeKey,

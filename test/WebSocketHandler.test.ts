@@ -96,6 +96,30 @@ const captureLogs = () => {
 class Counter extends Context.Tag("test/Counter")<Counter, { readonly next: () => number }>() {}
 
 describe("WebSocketHandler", () => {
+  it.scoped("a route's event is the Lambda event itself, body decoded", () =>
+    Effect.gen(function* () {
+      const { control, streamerLayer } = yield* testStreamer()
+      const handler = yield* managed(
+        WebSocketHandler.make({
+          streamerLayer,
+          routes: {
+            echo: (e) =>
+              Streamer.postToConnection(
+                e.requestContext.connectionId,
+                `${e.requestContext.stage}:${e.isBase64Encoded}:${e.body}:${e.raw.body}`
+              )
+          }
+        })
+      )
+      const result = yield* call(
+        handler,
+        event("echo", { body: btoa("héllo".replace("é", "e")), isBase64Encoded: true })
+      )
+      assert.strictEqual(result.statusCode, 200)
+      assert.deepStrictEqual(yield* control.messages(alice), [`production:true:hello:${btoa("hello")}`])
+    })
+  )
+
   it.scoped("dispatches on requestContext.routeKey", () =>
     Effect.gen(function* () {
       const { streamerLayer } = yield* testStreamer()
