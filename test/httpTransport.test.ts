@@ -1,85 +1,22 @@
 import * as Crypto from "node:crypto"
-import * as Fs from "node:fs"
-import * as Http from "node:http"
-import * as Os from "node:os"
-import * as Path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { SignatureV4 } from "@smithy/signature-v4"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import type * as Scope from "effect/Scope"
 import * as Credentials from "../src/internal/credentials.js"
 import * as HttpTransport from "../src/internal/httpTransport.js"
 import * as SdkTransport from "../src/internal/sdkTransport.js"
-import type { Config, Credentials as Creds, Transport } from "../src/internal/transport.js"
+import type { Credentials as Creds, Transport } from "../src/internal/transport.js"
 import * as LocalGateway from "../src/LocalGateway.js"
 import type { StreamerError } from "../src/StreamerError.js"
+import { json, reply, type Respond, testServer, verify } from "./helpers/signedServer.js"
+import { configFor, freePort, operate, silentServer, withoutCredentials } from "./helpers/signedServer.js"
 import * as WsClient from "./helpers/wsClient.js"
 
 // ---------------------------------------------------------------------------------------------------------------
-// A real node:http server on 127.0.0.1 that records what it receives and answers as each test says.
-
-interface Hit {
-  readonly method: string
-  readonly url: string
-  readonly headers: Http.IncomingHttpHeaders
-  readonly body: Buffer
-}
-
-type Respond = (hit: Hit, req: Http.IncomingMessage, res: Http.ServerResponse) => void
-
-interface TestServer {
-  readonly endpoint: string
-  readonly port: number
-  readonly hits: Array<Hit>
-  /** `connections`: sockets ever accepted; `open`: sockets open now. */
-  readonly stats: { connections: number; open: number }
-}
-
-const testServer = (respond: Respond): Effect.Effect<TestServer, never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.async<TestServer & { readonly server: Http.Server }>((resume) => {
-      const hits: Array<Hit> = []
-      const stats = { connections: 0, open: 0 }
-      const server = Http.createServer((req, res) => {
-        const chunks: Array<Buffer> = []
-        req.on("data", (chunk: Buffer) => chunks.push(chunk))
-        req.on("end", () => {
-          const hit: Hit = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks) }
-          hits.push(hit)
-          respond(hit, req, res)
-        })
-      })
-      server.on("connection", (socket) => {
-        stats.connections++
-        stats.open++
-        socket.on("close", () => stats.open--)
-      })
-      server.listen(0, "127.0.0.1", () => {
-        const port = (server.address() as { port: number }).port
-        resume(Effect.succeed({ server, port, endpoint: `http://127.0.0.1:${port}/local`, hits, stats }))
-      })
-    }),
-    ({ server }) =>
-      Effect.async<void>((resume) => {
-        server.closeAllConnections()
-        server.close(() => resume(Effect.void))
-      })
-  )
-
-const reply =
-  (status: number, headers: Record<string, string> = {}, body: string | Buffer = ""): Respond =>
-  (_hit, _req, res) => {
-    res.writeHead(status, { "content-length": Buffer.byteLength(body), ...headers })
-    res.end(body)
-  }
-
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Respond =>
-  reply(status, { "content-type": "application/json", ...headers }, JSON.stringify(body))
 
 const credentials: Creds = {
   accessKeyId: "AKIDHTTPTEST",
@@ -87,74 +24,7 @@ const credentials: Creds = {
   sessionToken: Redacted.make("FwoGZXIvYXdzEJr//////////session+token=")
 }
 
-const config = (endpoint: string, overrides: Partial<Config> = {}): Config => ({
-  endpoint,
-  region: "us-east-1",
-  credentials,
-  timeout: Duration.seconds(5),
-  maxPayloadBytes: 131072,
-  ...overrides
-})
-
-/** smithy's `Checksum` over node:crypto. */
-class Sha256 {
-  private hash: Crypto.Hash | Crypto.Hmac
-  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = this.fresh()
-  }
-  private fresh(): Crypto.Hash | Crypto.Hmac {
-    if (this.secret === undefined) return Crypto.createHash("sha256")
-    return Crypto.createHmac(
-      "sha256",
-      typeof this.secret === "string"
-        ? this.secret
-        : ArrayBuffer.isView(this.secret)
-          ? Buffer.from(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength)
-          : Buffer.from(this.secret)
-    )
-  }
-  update(chunk: Uint8Array): void {
-    this.hash.update(chunk)
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()))
-  }
-  reset(): void {
-    this.hash = this.fresh()
-  }
-}
-
-/** Verifies a received request's signature the server's way: re-sign what arrived with @smithy/signature-v4. */
-const verify = async (hit: Hit, creds: Creds): Promise<boolean> => {
-  const authorization = String(hit.headers.authorization ?? "")
-  const match =
-    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/execute-api\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/.exec(
-      authorization
-    )
-  if (match === null || match[1] !== creds.accessKeyId) return false
-  const amzDate = String(hit.headers["x-amz-date"])
-  const date = new Date(
-    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`
-  )
-  const headers: Record<string, string> = {}
-  for (const name of match[4]!.split(";")) headers[name] = String(hit.headers[name])
-  const signer = new SignatureV4({
-    service: "execute-api",
-    region: match[3]!,
-    sha256: Sha256,
-    applyChecksum: false,
-    credentials: {
-      accessKeyId: creds.accessKeyId,
-      secretAccessKey: Redacted.value(creds.secretAccessKey),
-      ...(creds.sessionToken ? { sessionToken: Redacted.value(creds.sessionToken) } : {})
-    }
-  })
-  const signed = await signer.sign(
-    { method: hit.method, protocol: "http:", hostname: "127.0.0.1", path: hit.url, query: {}, headers, body: hit.body },
-    { signingDate: date }
-  )
-  return signed.headers.authorization === authorization
-}
+const config = configFor({ region: "us-east-1", credentials })
 
 const flip = <A>(effect: Effect.Effect<A, StreamerError>) => Effect.flip(effect)
 
@@ -168,12 +38,6 @@ const eventually = (condition: () => boolean, within: Duration.DurationInput = "
     }
     return true
   })
-
-const deferred = <A = void>() => {
-  let resolve!: (a: A) => void
-  const promise = new Promise<A>((r) => (resolve = r))
-  return { promise, resolve }
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -398,12 +262,7 @@ const scenarios: Array<Scenario> = [
   }
 ]
 
-const run = (transport: Transport, op: Scenario["op"]) =>
-  op === "get"
-    ? Effect.asVoid(transport.get("abc="))
-    : op === "delete"
-      ? transport.delete("abc=")
-      : transport.post("abc=", new TextEncoder().encode("hello"))
+const run = (transport: Transport, op: Scenario["op"]) => operate(transport, op, new TextEncoder().encode("hello"))
 
 /** What both transports must agree on. */
 const summary = (e: StreamerError) => ({
@@ -437,8 +296,7 @@ describe("httpTransport: answers mapped like the SDK transport", () => {
 describe("httpTransport: sockets, timeouts and interruption", () => {
   it.scopedLive("fails with RequestError Timeout when the server never answers, within the timeout", () =>
     Effect.gen(function* () {
-      const closed = deferred()
-      const server = yield* testServer((_hit, _req, res) => res.on("close", () => closed.resolve()))
+      const { closed, server } = yield* silentServer
       const transport = yield* HttpTransport.make(config(server.endpoint, { timeout: Duration.millis(300) }))
       const start = Date.now()
       const error = yield* flip(transport.post("abc=", new Uint8Array([1])))
@@ -447,7 +305,7 @@ describe("httpTransport: sockets, timeouts and interruption", () => {
       assert.isAtLeast(elapsed, 290)
       assert.isBelow(elapsed, 1500)
       // The request was destroyed, not left hanging.
-      yield* Effect.promise(() => closed.promise)
+      yield* Effect.promise(() => closed)
     })
   )
 
@@ -478,13 +336,7 @@ describe("httpTransport: sockets, timeouts and interruption", () => {
     Effect.gen(function* () {
       const server = yield* testServer(reply(200))
       const endpoint = server.endpoint
-      const port = yield* Effect.async<number>((resume) => {
-        const probe = Http.createServer()
-        probe.listen(0, "127.0.0.1", () => {
-          const free = (probe.address() as { port: number }).port
-          probe.close(() => resume(Effect.succeed(free)))
-        })
-      })
+      const port = yield* freePort
       const transport = yield* HttpTransport.make(config(endpoint.replace(/:\d+\//, `:${port}/`)))
       const error = yield* flip(transport.delete("abc="))
       assert.deepInclude(error, { _tag: "RequestError", reason: "Transport" })
@@ -494,18 +346,13 @@ describe("httpTransport: sockets, timeouts and interruption", () => {
 
   it.scopedLive("interruption aborts the request in flight: the server sees it closed before it answered", () =>
     Effect.gen(function* () {
-      const arrived = deferred()
-      const aborted = deferred<boolean>()
-      const server = yield* testServer((_hit, _req, res) => {
-        res.on("close", () => aborted.resolve(!res.writableEnded))
-        arrived.resolve()
-      })
+      const { arrived, closed: aborted, server } = yield* silentServer
       const transport = yield* HttpTransport.make(config(server.endpoint))
       const fiber = yield* Effect.fork(transport.post("abc=", new Uint8Array([1, 2, 3])))
-      yield* Effect.promise(() => arrived.promise)
+      yield* Effect.promise(() => arrived)
       const exit = yield* Fiber.interrupt(fiber)
       assert.isTrue(Exit.isInterrupted(exit))
-      const wasAborted = yield* Effect.promise(() => aborted.promise).pipe(Effect.timeout("2 seconds"))
+      const wasAborted = yield* Effect.promise(() => aborted).pipe(Effect.timeout("2 seconds"))
       assert.isTrue(wasAborted)
     })
   )
@@ -567,43 +414,6 @@ describe("httpTransport: sockets, timeouts and interruption", () => {
 })
 
 // ---------------------------------------------------------------------------------------------------------------
-
-const credentialVariables = [
-  "AWS_ACCESS_KEY_ID",
-  "AWS_SECRET_ACCESS_KEY",
-  "AWS_SESSION_TOKEN",
-  "AWS_PROFILE",
-  "AWS_CONFIG_FILE",
-  "AWS_SHARED_CREDENTIALS_FILE",
-  "AWS_EC2_METADATA_DISABLED",
-  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-  "AWS_WEB_IDENTITY_TOKEN_FILE",
-  "AWS_ROLE_ARN"
-]
-
-/** No credentials anywhere: no variables, empty config files, no instance metadata. Restored when the scope closes. */
-const withoutCredentials = Effect.acquireRelease(
-  Effect.sync(() => {
-    const saved = Object.fromEntries(credentialVariables.map((name) => [name, process.env[name]]))
-    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-streamer-creds-"))
-    const empty = Path.join(dir, "empty")
-    Fs.writeFileSync(empty, "")
-    for (const name of credentialVariables) delete process.env[name]
-    process.env.AWS_EC2_METADATA_DISABLED = "true"
-    process.env.AWS_CONFIG_FILE = empty
-    process.env.AWS_SHARED_CREDENTIALS_FILE = empty
-    return { saved, dir }
-  }),
-  ({ dir, saved }) =>
-    Effect.sync(() => {
-      for (const name of credentialVariables) {
-        if (saved[name] === undefined) delete process.env[name]
-        else process.env[name] = saved[name]
-      }
-      Fs.rmSync(dir, { recursive: true, force: true })
-    })
-)
 
 describe("httpTransport: credentials", () => {
   it.scopedLive("uses the environment's credentials when the options have none", () =>

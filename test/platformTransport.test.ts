@@ -1,13 +1,10 @@
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
-import * as Http from "node:http"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, it } from "@effect/vitest"
-import { SignatureV4 } from "@smithy/signature-v4"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -15,59 +12,15 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
-import * as Tracer from "effect/Tracer"
 import * as HttpTransport from "../src/internal/httpTransport.js"
 import * as PlatformTransport from "../src/internal/platformTransport.js"
 import type { Config, Credentials as Creds, Transport } from "../src/internal/transport.js"
 import * as LocalGateway from "../src/LocalGateway.js"
 import type { StreamerError } from "../src/StreamerError.js"
+import { type Hit, json, reply, type Respond, testServer, verify } from "./helpers/signedServer.js"
+import { configFor, freePort, operate, silentServer, withoutCredentials } from "./helpers/signedServer.js"
+import { type RecordedSpan, recordingTracer } from "./helpers/tracer.js"
 import * as WsClient from "./helpers/wsClient.js"
-
-// A real node:http server on 127.0.0.1, as in httpTransport.test.ts.
-
-interface Hit {
-  readonly method: string
-  readonly url: string
-  readonly headers: Http.IncomingHttpHeaders
-  readonly body: Buffer
-}
-
-type Respond = (hit: Hit, req: Http.IncomingMessage, res: Http.ServerResponse) => void
-
-const testServer = (respond: Respond) =>
-  Effect.acquireRelease(
-    Effect.async<{ server: Http.Server; endpoint: string; port: number; hits: Array<Hit> }>((resume) => {
-      const hits: Array<Hit> = []
-      const server = Http.createServer((req, res) => {
-        const chunks: Array<Buffer> = []
-        req.on("data", (chunk: Buffer) => chunks.push(chunk))
-        req.on("end", () => {
-          const hit: Hit = { method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks) }
-          hits.push(hit)
-          respond(hit, req, res)
-        })
-      })
-      server.listen(0, "127.0.0.1", () => {
-        const port = (server.address() as { port: number }).port
-        resume(Effect.succeed({ server, port, endpoint: `http://127.0.0.1:${port}/local`, hits }))
-      })
-    }),
-    ({ server }) =>
-      Effect.async<void>((resume) => {
-        server.closeAllConnections()
-        server.close(() => resume(Effect.void))
-      })
-  )
-
-const reply =
-  (status: number, headers: Record<string, string> = {}, body: string = ""): Respond =>
-  (_hit, _req, res) => {
-    res.writeHead(status, { "content-length": Buffer.byteLength(body), ...headers })
-    res.end(body)
-  }
-
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): Respond =>
-  reply(status, { "content-type": "application/json", ...headers }, JSON.stringify(body))
 
 const credentials: Creds = {
   accessKeyId: "AKIDPLATFORM",
@@ -76,82 +29,10 @@ const credentials: Creds = {
 }
 const tokenText = Redacted.value(credentials.sessionToken!)
 
-const config = (endpoint: string, overrides: Partial<Config> = {}): Config => ({
-  endpoint,
-  region: "eu-west-1",
-  credentials,
-  timeout: Duration.seconds(5),
-  maxPayloadBytes: 131072,
-  ...overrides
-})
+const config = configFor({ region: "eu-west-1", credentials })
 
 const platform = (c: Config): Effect.Effect<Transport, never, Scope.Scope> =>
   PlatformTransport.makeWithHttpClient(c).pipe(Effect.provide(FetchHttpClient.layer))
-
-class Sha256 {
-  private hash: Crypto.Hash | Crypto.Hmac
-  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = this.fresh()
-  }
-  private fresh(): Crypto.Hash | Crypto.Hmac {
-    if (this.secret === undefined) return Crypto.createHash("sha256")
-    return Crypto.createHmac(
-      "sha256",
-      typeof this.secret === "string"
-        ? this.secret
-        : ArrayBuffer.isView(this.secret)
-          ? Buffer.from(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength)
-          : Buffer.from(this.secret)
-    )
-  }
-  update(chunk: Uint8Array): void {
-    this.hash.update(chunk)
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()))
-  }
-  reset(): void {
-    this.hash = this.fresh()
-  }
-}
-
-/** Re-signs what arrived with @smithy/signature-v4, as a strict server would. */
-const verify = async (hit: Hit, creds: Creds): Promise<boolean> => {
-  const authorization = String(hit.headers.authorization ?? "")
-  const match =
-    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/execute-api\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/.exec(
-      authorization
-    )
-  if (match === null || match[1] !== creds.accessKeyId) return false
-  const d = String(hit.headers["x-amz-date"])
-  const date = new Date(
-    `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}T${d.slice(9, 11)}:${d.slice(11, 13)}:${d.slice(13, 15)}Z`
-  )
-  const headers: Record<string, string> = {}
-  for (const name of match[3]!.split(";")) headers[name] = String(hit.headers[name])
-  const signer = new SignatureV4({
-    service: "execute-api",
-    region: match[2]!,
-    sha256: Sha256,
-    applyChecksum: false,
-    credentials: {
-      accessKeyId: creds.accessKeyId,
-      secretAccessKey: Redacted.value(creds.secretAccessKey),
-      ...(creds.sessionToken ? { sessionToken: Redacted.value(creds.sessionToken) } : {})
-    }
-  })
-  const signed = await signer.sign(
-    { method: hit.method, protocol: "http:", hostname: "127.0.0.1", path: hit.url, query: {}, headers, body: hit.body },
-    { signingDate: date }
-  )
-  return signed.headers.authorization === authorization
-}
-
-const deferred = <A = void>() => {
-  let resolve!: (a: A) => void
-  const promise = new Promise<A>((r) => (resolve = r))
-  return { promise, resolve }
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -241,11 +122,7 @@ const scenarios: Array<{ name: string; respond: Respond; op?: "get" | "delete"; 
 ]
 
 const run = (transport: Transport, op: "get" | "delete" | undefined) =>
-  op === "get"
-    ? Effect.asVoid(transport.get("abc="))
-    : op === "delete"
-      ? transport.delete("abc=")
-      : transport.post("abc=", new Uint8Array([1, 2, 3]))
+  operate(transport, op, new Uint8Array([1, 2, 3]))
 
 const summary = (e: StreamerError) => ({
   _tag: e._tag,
@@ -275,8 +152,7 @@ describe("platformTransport: answers mapped as the node:http transport maps them
 describe("platformTransport: timeouts, sockets, interruption", () => {
   it.scopedLive("fails with RequestError Timeout when the server never answers, and aborts the request", () =>
     Effect.gen(function* () {
-      const closed = deferred()
-      const server = yield* testServer((_hit, _req, res) => res.on("close", () => closed.resolve()))
+      const { closed, server } = yield* silentServer
       const transport = yield* platform(config(server.endpoint, { timeout: Duration.millis(300) }))
       const start = Date.now()
       const error = yield* Effect.flip(transport.post("abc=", new Uint8Array([1])))
@@ -284,7 +160,7 @@ describe("platformTransport: timeouts, sockets, interruption", () => {
       assert.deepInclude(error, { _tag: "RequestError", reason: "Timeout" })
       assert.isAtLeast(elapsed, 290)
       assert.isBelow(elapsed, 1500)
-      yield* Effect.promise(() => closed.promise).pipe(Effect.timeout("2 seconds"))
+      yield* Effect.promise(() => closed).pipe(Effect.timeout("2 seconds"))
     })
   )
 
@@ -294,13 +170,7 @@ describe("platformTransport: timeouts, sockets, interruption", () => {
       const transport = yield* platform(config(server.endpoint))
       const dropped = yield* Effect.flip(transport.post("abc=", new Uint8Array([1])))
       assert.deepInclude(dropped, { _tag: "RequestError", reason: "Transport", isRetryable: true })
-      const port = yield* Effect.async<number>((resume) => {
-        const probe = Http.createServer()
-        probe.listen(0, "127.0.0.1", () => {
-          const free = (probe.address() as { port: number }).port
-          probe.close(() => resume(Effect.succeed(free)))
-        })
-      })
+      const port = yield* freePort
       const nowhere = yield* platform(config(`http://127.0.0.1:${port}/local`))
       const refused = yield* Effect.flip(nowhere.get("abc="))
       assert.deepInclude(refused, { _tag: "RequestError", reason: "Transport" })
@@ -310,17 +180,12 @@ describe("platformTransport: timeouts, sockets, interruption", () => {
 
   it.scopedLive("interruption aborts the request in flight", () =>
     Effect.gen(function* () {
-      const arrived = deferred()
-      const aborted = deferred<boolean>()
-      const server = yield* testServer((_hit, _req, res) => {
-        res.on("close", () => aborted.resolve(!res.writableEnded))
-        arrived.resolve()
-      })
+      const { arrived, closed: aborted, server } = yield* silentServer
       const transport = yield* platform(config(server.endpoint))
       const fiber = yield* Effect.fork(transport.delete("abc="))
-      yield* Effect.promise(() => arrived.promise)
+      yield* Effect.promise(() => arrived)
       assert.isTrue(Exit.isInterrupted(yield* Fiber.interrupt(fiber)))
-      assert.isTrue(yield* Effect.promise(() => aborted.promise).pipe(Effect.timeout("2 seconds")))
+      assert.isTrue(yield* Effect.promise(() => aborted).pipe(Effect.timeout("2 seconds")))
     })
   )
 
@@ -356,38 +221,21 @@ describe("platformTransport: timeouts, sockets, interruption", () => {
           )
         )
       })
-      const attributes = new Map<string, unknown>()
-      const tracer = Tracer.make({
-        span: (name, parent, context, links, startTime, kind) => ({
-          _tag: "Span",
-          name,
-          spanId: "s",
-          traceId: "t",
-          parent,
-          context,
-          status: { _tag: "Started", startTime },
-          attributes,
-          links,
-          sampled: true,
-          kind,
-          end: () => {},
-          attribute: (key, value) => void attributes.set(key, value),
-          event: () => {},
-          addLinks: () => {}
-        }),
-        context: (f) => f()
-      })
+      const spans: Array<RecordedSpan> = []
       const transport = yield* PlatformTransport.makeWithHttpClient(
         config("https://abc.execute-api.eu-west-1.amazonaws.com/prod")
       ).pipe(Effect.provideService(HttpClient.HttpClient, client))
-      const error = yield* Effect.flip(transport.post("abc=", new Uint8Array([1]))).pipe(Effect.withTracer(tracer))
+      const error = yield* Effect.flip(transport.post("abc=", new Uint8Array([1]))).pipe(
+        Effect.withTracer(recordingTracer(spans))
+      )
       assert.strictEqual(error._tag, "GoneError")
       assert.strictEqual(seen[0]!["x-amz-security-token"], tokenText)
       assert.match(
         seen[0]!.authorization!,
         /^AWS4-HMAC-SHA256 Credential=AKIDPLATFORM\/\d{8}\/eu-west-1\/execute-api\/aws4_request/
       )
-      assert.isAbove(attributes.size, 0)
+      const attributes = spans.flatMap((span) => Object.entries(span.attributes))
+      assert.isAbove(attributes.length, 0)
       for (const [key, value] of attributes) {
         assert.notInclude(String(value), tokenText, key)
         assert.notInclude(String(value), "Signature=", key)
@@ -401,38 +249,7 @@ describe("platformTransport: timeouts, sockets, interruption", () => {
 describe("platformTransport: credentials and portability", () => {
   it.scopedLive("fails with RequestError Credentials when there are none anywhere", () =>
     Effect.gen(function* () {
-      const names = [
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_SESSION_TOKEN",
-        "AWS_PROFILE",
-        "AWS_CONFIG_FILE",
-        "AWS_SHARED_CREDENTIALS_FILE",
-        "AWS_EC2_METADATA_DISABLED",
-        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-        "AWS_WEB_IDENTITY_TOKEN_FILE"
-      ]
-      yield* Effect.acquireRelease(
-        Effect.sync(() => {
-          const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]))
-          const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effect-streamer-creds-"))
-          Fs.writeFileSync(Path.join(dir, "empty"), "")
-          for (const name of names) delete process.env[name]
-          process.env.AWS_EC2_METADATA_DISABLED = "true"
-          process.env.AWS_CONFIG_FILE = Path.join(dir, "empty")
-          process.env.AWS_SHARED_CREDENTIALS_FILE = Path.join(dir, "empty")
-          return { saved, dir }
-        }),
-        ({ dir, saved }) =>
-          Effect.sync(() => {
-            for (const name of names) {
-              if (saved[name] === undefined) delete process.env[name]
-              else process.env[name] = saved[name]
-            }
-            Fs.rmSync(dir, { recursive: true, force: true })
-          })
-      )
+      yield* withoutCredentials
       const server = yield* testServer(reply(200))
       const transport = yield* platform(config(server.endpoint, { credentials: undefined }))
       const error = yield* Effect.flip(transport.post("abc=", new Uint8Array([1])))

@@ -11,50 +11,14 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as Tracer from "effect/Tracer"
 import * as LocalGateway from "../src/LocalGateway.js"
+import { type RecordedSpan, recordingTracer } from "./helpers/tracer.js"
 import { connect } from "./helpers/wsClient.js"
 import { transports } from "./helpers/transports.js"
 
 const secret = "SENTINEL-secret-key-7f3a9c"
 const token = "SENTINEL-session-token-b21e"
 const forbidden = [secret, token, "Signature=", "AWS4-HMAC-SHA256 Credential"]
-
-/** A tracer that keeps every span's name, attributes, events and status. */
-const recordingTracer = (sink: Array<unknown>) =>
-  Tracer.make({
-    span: (name, parent, context, links, startTime, kind) => {
-      const attributes = new Map<string, unknown>()
-      const events: Array<unknown> = []
-      const span: Tracer.Span = {
-        _tag: "Span",
-        name,
-        spanId: Math.random().toString(16).slice(2),
-        traceId: "trace",
-        parent,
-        context,
-        status: { _tag: "Started", startTime },
-        attributes,
-        links,
-        sampled: true,
-        kind,
-        end: (endTime, exit) => {
-          sink.push({
-            name,
-            attributes: Object.fromEntries(attributes),
-            events,
-            exit: Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "ok",
-            endTime: String(endTime)
-          })
-        },
-        attribute: (key, value) => void attributes.set(key, value),
-        event: (eventName, _time, eventAttributes) => void events.push({ eventName, eventAttributes }),
-        addLinks: () => {}
-      }
-      return span
-    },
-    context: (f) => f()
-  })
 
 const text = (u: unknown): string => {
   try {
@@ -69,7 +33,7 @@ for (const transport of transports) {
     it.scopedLive("never appear in errors, causes, logs or spans", () =>
       Effect.gen(function* () {
         const logs: Array<string> = []
-        const spans: Array<unknown> = []
+        const spans: Array<RecordedSpan> = []
         const logger = Logger.make(({ annotations, cause, message }) => {
           logs.push(text(message), Cause.pretty(cause), text(Object.fromEntries(annotations)))
         })

@@ -5,37 +5,11 @@ import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as fc from "fast-check"
 import * as ConnectionId from "../src/internal/connectionId.js"
+import { Sha256 } from "../src/internal/gateway/sigv4.js"
 import * as SigV4 from "../src/internal/sigv4.js"
 import * as Canonical from "../src/internal/sigv4Canonical.js"
 import * as SigV4Web from "../src/internal/sigv4Web.js"
 import type { Credentials } from "../src/internal/transport.js"
-
-/** smithy's `Checksum` over node:crypto: a hash, or an HMAC when given a secret. */
-class Sha256 {
-  private hash: Crypto.Hash | Crypto.Hmac
-  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = this.fresh()
-  }
-  private fresh(): Crypto.Hash | Crypto.Hmac {
-    if (this.secret === undefined) return Crypto.createHash("sha256")
-    const key =
-      typeof this.secret === "string"
-        ? this.secret
-        : ArrayBuffer.isView(this.secret)
-          ? Buffer.from(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength)
-          : Buffer.from(this.secret)
-    return Crypto.createHmac("sha256", key)
-  }
-  update(chunk: Uint8Array): void {
-    this.hash.update(chunk)
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.hash.digest()))
-  }
-  reset(): void {
-    this.hash = this.fresh()
-  }
-}
 
 interface Case {
   readonly request: Canonical.Request
