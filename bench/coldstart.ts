@@ -5,12 +5,15 @@
  *
  * Each handler is bundled twice: one file (`bundle: true`, where esbuild inlines every dynamic import), and with
  * `splitting: true` (dynamic imports become chunks loaded only when reached). For a split bundle the sizes are the
- * entry chunk, every chunk, and the chunks that one invocation actually loaded (traced by a module hook).
+ * entry chunk, every chunk, and the chunks that one invocation actually loaded. An untimed tracing run also records
+ * what an invocation loads from outside the bundle (a dependency the bundle leaves external, such as a package loaded
+ * by `import(variable)`): ES modules through a loader hook, CommonJS through `require.cache`.
  */
 import * as ChildProcess from "node:child_process"
 import * as Esbuild from "esbuild"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import * as Url from "node:url"
 import * as Zlib from "node:zlib"
 import { benchDir, nodeBundle, repoDir } from "./lib/build.js"
 import { buildDir, childEnv } from "./lib/env.js"
@@ -51,12 +54,19 @@ export interface BundleReport {
   readonly entry: Size
   /** Every output file. */
   readonly total: Size
-  /** What one invocation loaded, traced. */
+  /** The bundle's files one invocation loaded, traced. */
   readonly loaded: Size & { readonly files: number }
-  /** Minified bytes of what one invocation loaded, by package (`src` for the library's own code), largest first. */
+  /** Minified bytes of what one invocation loaded from the bundle, by package (`src`: the library), largest first. */
   readonly loadedByPackage: Array<{ readonly name: string; readonly bytes: number }>
+  /** Files one invocation loaded from outside the bundle (node_modules), as they are on disk (not minified). */
+  readonly external: Size & { readonly files: number; readonly packages: Array<string> }
   readonly runsMs: Array<number>
   readonly medianMs: number
+  /** Inside the process: importing the bundle (evaluating its modules), then the first invocation (one post). */
+  readonly importMs: Array<number>
+  readonly invokeMs: Array<number>
+  readonly medianImportMs: number
+  readonly medianInvokeMs: number
   readonly notes: Array<string>
 }
 
@@ -76,16 +86,33 @@ const sizeOf = (files: ReadonlyArray<string>): Size => {
   return { bytes, gzipBytes }
 }
 
-/** Imports the handler given in argv, invokes it once, exits: what a Lambda cold start does, minus Lambda. */
+/**
+ * Imports the handler given in argv, invokes it once, exits: what a Lambda cold start does, minus Lambda. Prints how
+ * long the import and the invocation took, to split the wall time.
+ */
 const invokeSource = `import { pathToFileURL } from "node:url"
+const start = performance.now()
 const { handler } = await import(pathToFileURL(process.argv[2]).href)
+const imported = performance.now()
 await handler({}, {})
+const invoked = performance.now()
+process.stdout.write(JSON.stringify({ importMs: imported - start, invokeMs: invoked - imported }))
 process.exit(0)
 `
 
-/** Loaded with `--import`, records every file a run loads (only in the untimed tracing run). */
-const traceSource = `import { register } from "node:module"
+/**
+ * The untimed tracing run: the same, with a loader hook (`trace-hooks.mjs`) recording every ES module, then every
+ * CommonJS module in `require.cache`, one file URL a line in `BENCH_TRACE_FILE`.
+ */
+const invokeTracedSource = `import { appendFileSync } from "node:fs"
+import { createRequire, register } from "node:module"
+import { pathToFileURL } from "node:url"
 register("./trace-hooks.mjs", import.meta.url)
+const { handler } = await import(pathToFileURL(process.argv[2]).href)
+await handler({}, {})
+const cjs = Object.keys(createRequire(import.meta.url).cache).map((file) => pathToFileURL(file).href)
+appendFileSync(process.env.BENCH_TRACE_FILE, cjs.map((url) => url + "\\n").join(""))
+process.exit(0)
 `
 const traceHooksSource = `import { appendFileSync } from "node:fs"
 export async function load(url, context, next) {
@@ -94,9 +121,29 @@ export async function load(url, context, next) {
 }
 `
 
+/** The files a traced run loaded, split into the bundle's own and the rest (the bench's invoke scripts left out). */
+const tracedFiles = (traceFile: string, outdir: string) => {
+  const urls = Fs.existsSync(traceFile) ? Fs.readFileSync(traceFile, "utf8").split("\n") : []
+  const files = [...new Set(urls.filter((url) => url.startsWith("file:")).map((url) => Url.fileURLToPath(url)))]
+  return {
+    bundle: files.filter((file) => file.startsWith(outdir + Path.sep)),
+    external: files.filter((file) => !file.startsWith(Path.dirname(outdir) + Path.sep))
+  }
+}
+
 /** `node_modules/@scope/name/...` -> `@scope/name`; the library's own files -> `src`. */
 const packageOf = (input: string): string =>
   /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? (input.includes("src/") ? "src" : input)
+
+/** Effect split into the parts a handler may or may not need, to show what its weight is made of. */
+const effectPart = (input: string): string => {
+  const module = /node_modules\/effect\/dist\/esm\/(.*)$/.exec(input)?.[1]
+  if (module === undefined) return packageOf(input)
+  if (/Schema|ParseResult|schema\//.test(module)) return "effect (Schema)"
+  if (/stream|channel|sink|take|queue|pubsub|groupBy|mailbox/i.test(module))
+    return "effect (Stream, Sink, Queue, PubSub)"
+  return "effect (core)"
+}
 
 /** Minified bytes by package in `files`, from esbuild's metafile. */
 const composition = (metafile: Esbuild.Metafile, files: ReadonlyArray<string>) => {
@@ -104,7 +151,7 @@ const composition = (metafile: Esbuild.Metafile, files: ReadonlyArray<string>) =
   for (const [output, info] of Object.entries(metafile.outputs)) {
     if (!files.includes(Path.resolve(repoDir, output))) continue
     for (const [input, { bytesInOutput }] of Object.entries(info.inputs)) {
-      const name = packageOf(input)
+      const name = effectPart(input)
       bytes.set(name, (bytes.get(name) ?? 0) + bytesInOutput)
     }
   }
@@ -131,14 +178,19 @@ const build = async (spec: HandlerSpec, split: boolean) => {
 interface Spawned {
   readonly ms: number
   readonly code: number | null
+  readonly stdout: string
   readonly stderr: string
 }
 
 const spawnNode = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Spawned> =>
   new Promise((resolve) => {
     const start = performance.now()
-    const child = ChildProcess.spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "pipe"] })
+    const child = ChildProcess.spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] })
+    let stdout = ""
     let stderr = ""
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString()
+    })
     child.stderr.on("data", (chunk: Buffer) => {
       stderr += chunk.toString()
     })
@@ -146,7 +198,7 @@ const spawnNode = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, timeoutM
     child.on("exit", (code) => {
       const ms = performance.now() - start
       clearTimeout(timer)
-      resolve({ ms, code, stderr })
+      resolve({ ms, code, stdout, stderr })
     })
   })
 
@@ -158,9 +210,9 @@ export const runColdStart = async (
   const dir = Path.join(buildDir, "coldstart")
   Fs.mkdirSync(dir, { recursive: true })
   const invoke = Path.join(dir, "invoke.mjs")
-  const trace = Path.join(dir, "trace.mjs")
+  const invokeTraced = Path.join(dir, "invoke-traced.mjs")
   Fs.writeFileSync(invoke, invokeSource)
-  Fs.writeFileSync(trace, traceSource)
+  Fs.writeFileSync(invokeTraced, invokeTracedSource)
   Fs.writeFileSync(Path.join(dir, "trace-hooks.mjs"), traceHooksSource)
   const env = childEnv({ WEBSOCKET_ENDPOINT: loopback.endpoint })
 
@@ -170,19 +222,12 @@ export const runColdStart = async (
       const { entry, metafile, outdir } = await build(spec, split)
       const files = Fs.readdirSync(outdir).map((name) => Path.join(outdir, name))
       // Untimed first run: warms the file cache and records which files an invocation loads.
-      const traceFile = Path.join(outdir, "..", `${Path.basename(outdir)}.trace`)
+      const traceFile = `${outdir}.trace`
       Fs.rmSync(traceFile, { force: true })
-      const traced = await spawnNode(
-        ["--import", trace, invoke, entry],
-        { ...env, BENCH_TRACE_FILE: traceFile },
-        options.timeoutMs
-      )
+      const traced = await spawnNode([invokeTraced, entry], { ...env, BENCH_TRACE_FILE: traceFile }, options.timeoutMs)
       const notes: Array<string> = []
       if (traced.code !== 0) notes.push(`traced run failed (exit ${traced.code}): ${traced.stderr.split("\n")[0]}`)
-      const loadedFiles = Fs.existsSync(traceFile)
-        ? [...new Set(Fs.readFileSync(traceFile, "utf8").split("\n"))].filter((url) => url.startsWith("file:"))
-        : []
-      const loaded = loadedFiles.map((url) => new URL(url).pathname).filter((file) => file.startsWith(outdir))
+      const loaded = tracedFiles(traceFile, outdir)
       variants.push({
         spec,
         entry,
@@ -192,10 +237,19 @@ export const runColdStart = async (
           split,
           entry: sizeOf([entry]),
           total: sizeOf(files),
-          loaded: { ...sizeOf(loaded), files: loaded.length },
-          loadedByPackage: composition(metafile, loaded),
+          loaded: { ...sizeOf(loaded.bundle), files: loaded.bundle.length },
+          loadedByPackage: composition(metafile, loaded.bundle),
+          external: {
+            ...sizeOf(loaded.external),
+            files: loaded.external.length,
+            packages: [...new Set(loaded.external.map(packageOf))]
+          },
           runsMs: [],
           medianMs: Number.NaN,
+          importMs: [],
+          invokeMs: [],
+          medianImportMs: Number.NaN,
+          medianInvokeMs: Number.NaN,
           notes
         }
       })
@@ -213,13 +267,21 @@ export const runColdStart = async (
       } else if (server.requests !== spec.posts) {
         report.notes.push(`run ${run + 1}: the server saw ${server.requests} requests, expected ${spec.posts}`)
       } else {
+        const split = JSON.parse(result.stdout) as { importMs: number; invokeMs: number }
         report.runsMs.push(result.ms)
+        report.importMs.push(split.importMs)
+        report.invokeMs.push(split.invokeMs)
       }
     }
     log(`  cold start run ${run + 1}/${options.runs}`)
   }
   return {
     options,
-    bundles: variants.map(({ report }) => ({ ...report, medianMs: median(report.runsMs) }))
+    bundles: variants.map(({ report }) => ({
+      ...report,
+      medianMs: median(report.runsMs),
+      medianImportMs: median(report.importMs),
+      medianInvokeMs: median(report.invokeMs)
+    }))
   }
 }
