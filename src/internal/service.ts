@@ -82,6 +82,6 @@ export const make = (transport: Transport, config: Config, policy: Policy | unde
     getConnection: getConnection as Service["getConnection"],
     deleteConnection: deleteConnection as Service["deleteConnection"],
     broadcast: Fanout.broadcast(post) as Service["broadcast"],
-    sink: Fanout.sink(post)
+    sink: Fanout.sink(post, config.maxPayloadBytes)
   }
 }
