@@ -139,6 +139,24 @@ export interface Service {
       options?: BroadcastOptions
     ): Effect.Effect<BroadcastResult, E, R>
   }
+  /**
+   * Encodes `value` with `schema` once and broadcasts the JSON text, as `broadcast` does; an encoding failure is a
+   * `ParseError`, before any id is read or any request sent. `A` is inferred from the schema alone.
+   */
+  readonly broadcastJson: {
+    <A, I>(
+      ids: Iterable<string>,
+      schema: Schema.Schema<A, I, never>,
+      value: NoInfer<A>,
+      options?: BroadcastOptions
+    ): Effect.Effect<BroadcastResult, ParseResult.ParseError>
+    <A, I, E, R>(
+      ids: Stream.Stream<string, E, R>,
+      schema: Schema.Schema<A, I, never>,
+      value: NoInfer<A>,
+      options?: BroadcastOptions
+    ): Effect.Effect<BroadcastResult, ParseResult.ParseError | E, R>
+  }
   /** Delivers a Stream's chunks to one connection, in order, stopping at the first non-retryable error. */
   readonly sink: (connectionId: string, options?: SinkOptions) => Sink.Sink<void, string | Uint8Array, never, PostError>
 }
@@ -342,6 +360,49 @@ export const broadcast: {
   options?: BroadcastOptions
 ) =>
   Effect.flatMap(Streamer, (s) => s.broadcast(ids as Stream.Stream<string, unknown, unknown>, data, options)) as never
+
+/**
+ * Encodes `value` with `schema` once and broadcasts the JSON text to every id; an encoding failure is a `ParseError`
+ * and sends nothing.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Streamer } from "effect-streamer"
+ *
+ * const Notice = Schema.Struct({ kind: Schema.Literal("notice"), at: Schema.Date, text: Schema.String })
+ *
+ * const announce = (ids: ReadonlyArray<string>, text: string) =>
+ *   Streamer.broadcastJson(ids, Notice, { kind: "notice", at: new Date(), text }).pipe(
+ *     Effect.tap((result) => Effect.log(`delivered ${result.delivered}, gone ${result.gone.length}`))
+ *   )
+ * ```
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const broadcastJson: {
+  <A, I>(
+    ids: Iterable<string>,
+    schema: Schema.Schema<A, I, never>,
+    value: NoInfer<A>,
+    options?: BroadcastOptions
+  ): Effect.Effect<BroadcastResult, ParseResult.ParseError, Streamer>
+  <A, I, E, R>(
+    ids: Stream.Stream<string, E, R>,
+    schema: Schema.Schema<A, I, never>,
+    value: NoInfer<A>,
+    options?: BroadcastOptions
+  ): Effect.Effect<BroadcastResult, ParseResult.ParseError | E, R | Streamer>
+} = <A, I>(
+  ids: Iterable<string> | Stream.Stream<string, unknown, unknown>,
+  schema: Schema.Schema<A, I, never>,
+  value: A,
+  options?: BroadcastOptions
+) =>
+  Effect.flatMap(Streamer, (s) =>
+    s.broadcastJson(ids as Stream.Stream<string, unknown, unknown>, schema, value, options)
+  ) as never
 
 /**
  * @since 0.1.0
