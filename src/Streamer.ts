@@ -120,11 +120,14 @@ export interface Service {
   readonly region: string
   /** Sends `data` (text as UTF-8, bytes as they are) to one connection. */
   readonly postToConnection: (connectionId: string, data: string | Uint8Array) => Effect.Effect<void, PostError>
-  /** Encodes `value` with `schema` and posts it as JSON text; an encoding failure is a `ParseError`. */
+  /**
+   * Encodes `value` with `schema` and posts it as JSON text; an encoding failure is a `ParseError`. `A` is inferred
+   * from the schema alone.
+   */
   readonly postJson: <A, I>(
     connectionId: string,
     schema: Schema.Schema<A, I, never>,
-    value: A
+    value: NoInfer<A>
   ) => Effect.Effect<void, PostError | ParseResult.ParseError>
   /** What API Gateway knows about a connection. */
   readonly getConnection: (connectionId: string) => Effect.Effect<ConnectionInfo, GetError>
@@ -321,7 +324,7 @@ export const postToConnection = (
 export const postJson = <A, I>(
   connectionId: string,
   schema: Schema.Schema<A, I, never>,
-  value: A
+  value: NoInfer<A>
 ): Effect.Effect<void, PostError | ParseResult.ParseError, Streamer> =>
   Effect.flatMap(Streamer, (s) => s.postJson(connectionId, schema, value))
 

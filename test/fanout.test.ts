@@ -390,20 +390,31 @@ for (const transport of transports) {
           const { gateway, streamer } = yield* setup(transport)
           const clients = yield* Effect.forEach(Array.from({ length: 20 }), () => connect(gateway.wsUrl))
           const [gone] = goneIds(1)
+          // A literal field: the value's `kind: "notice"` must not widen the schema's type to string.
           const Message = Schema.Struct({
+            kind: Schema.Literal("notice"),
             at: Schema.Date,
             text: Schema.String.pipe(Schema.maxLength(20)),
             count: Schema.NumberFromString
           })
-          const value = { at: new Date("2026-12-04T10:00:00.000Z"), text: "héllo ✓ 日本", count: 42 }
-          const json = '{"at":"2026-12-04T10:00:00.000Z","text":"héllo ✓ 日本","count":"42"}'
+          const at = new Date("2026-12-04T10:00:00.000Z")
+          const value: typeof Message.Type = { kind: "notice", at, text: "héllo ✓ 日本", count: 42 }
+          const json = '{"kind":"notice","at":"2026-12-04T10:00:00.000Z","text":"héllo ✓ 日本","count":"42"}'
 
-          yield* streamer.postJson(clients[0]!.connectionId, Message, value)
-          const pruned: Array<string> = []
-          const result = yield* streamer.broadcastJson([...clients.map((c) => c.connectionId), gone!], Message, value, {
-            concurrency: 4,
-            onGone: (id) => Effect.sync(() => pruned.push(id))
+          // Object literals inline: they type-check against the schema's type, literal field included.
+          yield* streamer.postJson(clients[0]!.connectionId, Message, {
+            kind: "notice",
+            at,
+            text: "héllo ✓ 日本",
+            count: 42
           })
+          const pruned: Array<string> = []
+          const result = yield* streamer.broadcastJson(
+            [...clients.map((c) => c.connectionId), gone!],
+            Message,
+            { kind: "notice", at, text: "héllo ✓ 日本", count: 42 },
+            { concurrency: 4, onGone: (id) => Effect.sync(() => pruned.push(id)) }
+          )
           assert.strictEqual(result.delivered, 20)
           assert.deepStrictEqual(result.gone, [gone])
           assert.deepStrictEqual(pruned, [gone])
