@@ -5,6 +5,7 @@ import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 import * as RetryPolicy from "../src/RetryPolicy.js"
+import { retrying } from "../src/internal/service.js"
 import { GoneError, InternalServerError, type StreamerError, ThrottlingError } from "../src/StreamerError.js"
 
 const id = "L0SM9cOFvHcCIhw="
@@ -104,4 +105,28 @@ describe("RetryPolicy.schedule", () => {
     assert.isFalse(RetryPolicy.isPolicy({ maxRetries: 2 }))
     assert.isFalse(RetryPolicy.isPolicy(undefined))
   })
+
+  it.effect(
+    "the service's retrying starts the schedule on the first failure, with the same timeline as Effect.retry",
+    () =>
+      Effect.gen(function* () {
+        const errors = () => [throttled(2), server(), server(), new GoneError({ connectionId: id })]
+        const policy = RetryPolicy.schedule({ jitter: false, maxRetries: 5 })
+        const a = scripted(errors())
+        const b = scripted(errors())
+        const fa = yield* Effect.fork(Effect.flip(Effect.retry(a.effect, policy)))
+        const fb = yield* Effect.fork(Effect.flip(retrying(policy)(b.effect)))
+        yield* TestClock.adjust("1 minute")
+        assert.strictEqual((yield* Fiber.join(fa))._tag, "GoneError")
+        assert.strictEqual((yield* Fiber.join(fb))._tag, "GoneError")
+        assert.deepStrictEqual(b.attempts, a.attempts)
+        assert.deepStrictEqual(b.attempts, [0, 2000, 2200, 2600])
+        const ok = scripted([])
+        assert.strictEqual(yield* retrying(policy)(ok.effect), "ok")
+        assert.strictEqual(ok.attempts.length, 1)
+        const never = scripted([new GoneError({ connectionId: id }), server()])
+        assert.strictEqual((yield* Effect.flip(retrying(policy)(never.effect)))._tag, "GoneError")
+        assert.strictEqual(never.attempts.length, 1)
+      })
+  )
 })

@@ -9,6 +9,7 @@ import * as TestClock from "effect/TestClock"
 import * as Streamer from "../src/Streamer.js"
 import { InternalServerError, ThrottlingError } from "../src/StreamerError.js"
 import * as StreamerTest from "../src/StreamerTest.js"
+import { type RecordedSpan, recordingTracer } from "./helpers/tracer.js"
 
 const live = "L0SM9cOFvHcCIhw="
 const gone = "ZDb-VclrIAMCJ3w="
@@ -128,6 +129,27 @@ describe("service logic (in-memory transport)", () => {
       const bad = yield* Effect.flip(Streamer.postJson(live, Schema.NumberFromString, "x" as unknown as number))
       assert.strictEqual(bad._tag, "ParseError")
       assert.strictEqual((yield* control.requests).length, 1)
+    }).pipe(provide())
+  )
+
+  it.effect("every public operation is a span when the application installs a tracer", () =>
+    Effect.gen(function* () {
+      const spans: Array<RecordedSpan> = []
+      yield* Effect.gen(function* () {
+        yield* Streamer.postToConnection(live, "x")
+        yield* Streamer.getConnection(live)
+        yield* Effect.flip(Streamer.postToConnection(gone, "x"))
+        yield* Streamer.deleteConnection(live)
+      }).pipe(Effect.withTracer(recordingTracer(spans)))
+      assert.deepStrictEqual(
+        spans.map((s) => s.name),
+        [
+          "Streamer.postToConnection",
+          "Streamer.getConnection",
+          "Streamer.postToConnection",
+          "Streamer.deleteConnection"
+        ]
+      )
     }).pipe(provide())
   )
 

@@ -17,13 +17,45 @@ export const toBytes = (data: string | Uint8Array): Uint8Array =>
 
 /**
  * @internal
+ * Runs `effect` under the retry policy, starting the schedule only once an attempt has failed with a retryable
+ * error: the schedule sees that first error exactly as `Effect.retry` would, and a success costs nothing more.
+ * (Measured: `Effect.retry` allocates its schedule driver on every call, 18-30 us against a post's 300 us.)
+ */
+export const retrying =
+  (policy: Policy | undefined) =>
+  <A>(effect: Effect.Effect<A, StreamerError>): Effect.Effect<A, StreamerError> =>
+    policy === undefined
+      ? effect
+      : Effect.catchAll(effect, (first) => {
+          if (!first.isRetryable) return Effect.fail(first)
+          let replayed = false
+          return Effect.retry(
+            Effect.suspend(() => (replayed ? effect : ((replayed = true), Effect.fail(first)))),
+            policy
+          )
+        })
+
+/** The tracer in force when the application installs none. Its spans are never exported. */
+const nativeTracer = Effect.runSync(Effect.tracer)
+
+/**
+ * @internal
+ * A span named `name` around each call, when the application has installed a tracer (OpenTelemetry, say). Under
+ * Effect's built-in tracer, whose spans go nowhere, the span is skipped: measured at 20-50 us a call, it was the
+ * largest part of the service's cost over its transport.
+ */
+export const traced =
+  (name: string) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.tracerWith((tracer) => (tracer === nativeTracer ? effect : Effect.withSpan(effect, name)))
+
+/**
+ * @internal
  * The service over one transport: local validation, the retry policy and a span per public operation. Every
  * transport, and the in-memory test layer, share this, so they behave alike.
  */
 export const make = (transport: Transport, config: Config, policy: Policy | undefined): Service => {
-  const withRetry: <A>(effect: Effect.Effect<A, StreamerError>) => Effect.Effect<A, StreamerError> = policy
-    ? (effect) => Effect.retry(effect, policy)
-    : (effect) => effect
+  const withRetry = retrying(policy)
 
   const checkId = (connectionId: string): Effect.Effect<void, InvalidConnectionError> => {
     const reason = ConnectionId.invalidReason(connectionId)
@@ -46,33 +78,36 @@ export const make = (transport: Transport, config: Config, policy: Policy | unde
     return withRetry(transport.post(connectionId, bytes))
   }
 
-  const postToConnection = Effect.fn("Streamer.postToConnection")(function* (
-    connectionId: string,
-    data: string | Uint8Array
-  ) {
-    if (typeof data !== "string" && !(data instanceof Uint8Array)) {
-      return yield* new InvalidConnectionError({
-        connectionId: String(connectionId),
-        reason: "data must be a string or a Uint8Array"
-      })
-    }
-    return yield* post(connectionId, toBytes(data))
-  })
+  const postSpan = traced("Streamer.postToConnection")
+  const postToConnection = (connectionId: string, data: string | Uint8Array): Effect.Effect<void, StreamerError> =>
+    postSpan(
+      typeof data === "string" || data instanceof Uint8Array
+        ? post(connectionId, toBytes(data))
+        : Effect.fail(
+            new InvalidConnectionError({
+              connectionId: String(connectionId),
+              reason: "data must be a string or a Uint8Array"
+            })
+          )
+    )
 
-  const getConnection = Effect.fn("Streamer.getConnection")(function* (connectionId: string) {
-    yield* checkId(connectionId)
-    return yield* withRetry(transport.get(connectionId))
-  })
+  const getSpan = traced("Streamer.getConnection")
+  const getConnection = (connectionId: string) =>
+    getSpan(Effect.zipRight(checkId(connectionId), withRetry(transport.get(connectionId))))
 
-  const deleteConnection = Effect.fn("Streamer.deleteConnection")(function* (connectionId: string) {
-    yield* checkId(connectionId)
-    return yield* withRetry(transport.delete(connectionId)).pipe(Effect.catchTag("GoneError", () => Effect.void))
-  })
+  const deleteSpan = traced("Streamer.deleteConnection")
+  const deleteConnection = (connectionId: string) =>
+    deleteSpan(
+      Effect.zipRight(
+        checkId(connectionId),
+        Effect.catchTag(withRetry(transport.delete(connectionId)), "GoneError", () => Effect.void)
+      )
+    )
 
   const postJson = <A, I>(connectionId: string, schema: Schema.Schema<A, I, never>, value: A) =>
     Schema.encode(Schema.parseJson(schema))(value).pipe(
       Effect.flatMap((text) => post(connectionId, encoder.encode(text))),
-      Effect.withSpan("Streamer.postJson")
+      traced("Streamer.postJson")
     )
 
   const broadcast = Fanout.broadcast(post)
@@ -85,7 +120,7 @@ export const make = (transport: Transport, config: Config, policy: Policy | unde
   ) =>
     Schema.encode(Schema.parseJson(schema))(value).pipe(
       Effect.flatMap((text) => broadcast(ids, text, options)),
-      Effect.withSpan("Streamer.broadcastJson")
+      traced("Streamer.broadcastJson")
     )
 
   return {
