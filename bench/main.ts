@@ -11,7 +11,7 @@ import * as Path from "node:path"
 import { parseArgs } from "node:util"
 import { type ColdStartReport, runColdStart } from "./coldstart.js"
 import { type FanoutReport, runFanout } from "./fanout.js"
-import { buildWorker } from "./lib/build.js"
+import { buildWorker, srcFingerprint } from "./lib/build.js"
 import { buildDir, resultsDir } from "./lib/env.js"
 import { startLoopback } from "./lib/loopback.js"
 import {
@@ -86,17 +86,23 @@ const main = async () => {
   let throughput: ThroughputReport | undefined
   let coldStart: ColdStartReport | undefined
   let fanout: FanoutReport | undefined
+  // Each section bundles src/ as it is when the section starts.
+  const srcBuilt: Record<string, string> = {}
+  const section = (name: string) => {
+    srcBuilt[name] = srcFingerprint()
+    log(`\n${name} (src/ ${srcBuilt[name]})`)
+  }
   try {
     if (sections.has("throughput")) {
-      log("\nthroughput")
+      section("throughput")
       throughput = await runThroughput(loopback, settings.throughput, log)
     }
     if (sections.has("coldstart")) {
-      log("\ncold start")
+      section("cold start")
       coldStart = await runColdStart(loopback, settings.coldStart, log)
     }
     if (sections.has("fanout")) {
-      log("\nfan-out")
+      section("fan-out")
       fanout = await runFanout(loopback, settings.fanout, log)
     }
   } finally {
@@ -117,6 +123,13 @@ const main = async () => {
     }))
   ]
   const after = machine()
+  const fingerprints = new Set(Object.values(srcBuilt))
+  const srcNote =
+    fingerprints.size > 1
+      ? `WARNING: src/ changed during the run, so sections measured different code (${Object.entries(srcBuilt)
+          .map(([name, hash]) => `${name}: ${hash}`)
+          .join(", ")}). Run again for one consistent table.`
+      : `src/ ${[...fingerprints][0] ?? "?"} for every section.`
   const seconds = Math.round((Date.now() - started) / 1000)
   const printed = [
     ...(throughput ? [throughputTables(throughput)] : []),
@@ -124,7 +137,7 @@ const main = async () => {
     ...(fanout ? [fanoutTables(fanout)] : []),
     `Targets\n\n${targetTable(targets)}`,
     `${quick ? "Quick smoke run (reduced counts): not a measurement. " : ""}` +
-      `${seconds} s; load average before ${before.loadAverage.join(" ")}, after ${after.loadAverage.join(" ")}`
+      `${seconds} s; load average before ${before.loadAverage.join(" ")}, after ${after.loadAverage.join(" ")}. ${srcNote}`
   ].join("\n\n")
   log(`\n${printed}`)
 
@@ -136,6 +149,7 @@ const main = async () => {
       date: new Date(started).toISOString(),
       quick,
       commit,
+      srcBuilt,
       srcChanges,
       machine: { before, after },
       seconds,

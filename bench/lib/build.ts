@@ -1,4 +1,5 @@
 import * as Esbuild from "esbuild"
+import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 
@@ -61,3 +62,20 @@ export const buildWorker = async (entry: string | { readonly source: string }, o
 /** A module path for an import in generated glue code (forward slashes, from bench/). */
 export const importPath = (file: string): string =>
   JSON.stringify(Path.resolve(benchDir, file).split(Path.sep).join("/"))
+
+/**
+ * A short hash of every file under src/ as it is on disk now: bundles are built from the working tree, so a section
+ * built after src/ changed measures different code. Recorded per section, and the run says so when they differ.
+ */
+export const srcFingerprint = (): string => {
+  const hash = Crypto.createHash("sha256")
+  const walk = (dir: string): void => {
+    for (const entry of Fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const file = Path.join(dir, entry.name)
+      if (entry.isDirectory()) walk(file)
+      else hash.update(Path.relative(repoDir, file)).update("\0").update(Fs.readFileSync(file)).update("\0")
+    }
+  }
+  walk(Path.join(repoDir, "src"))
+  return hash.digest("hex").slice(0, 10)
+}
