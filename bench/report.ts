@@ -32,7 +32,8 @@ export const throughputTables = (report: ThroughputReport): string => {
     fmt.ratio(r.median),
     r.perRound.map((v) => v.toFixed(2)).join(" "),
     describeTarget(r.target),
-    verdictCell(r.verdict)
+    verdictCell(r.verdict),
+    fmt.ratio(r.cpuMedian)
   ])
   return [
     `Throughput: ${fmt.int(options.posts)} posts of ${options.payloadBytes} bytes at concurrency ${options.concurrency} ` +
@@ -40,7 +41,10 @@ export const throughputTables = (report: ThroughputReport): string => {
     "",
     table(["contender", "posts/s (median)", "range", "CPU us/post", "peak RSS", "rounds", "notes"], rows),
     "",
-    table(["ratio (per round, then median)", "median", "per round", "target", "verdict"], ratioRows)
+    table(
+      ["ratio (per round, then median)", "median", "per round", "target", "verdict", "same ratio by CPU us/post"],
+      ratioRows
+    )
   ].join("\n")
 }
 

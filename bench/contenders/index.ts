@@ -23,17 +23,6 @@ const plain = (module: string) => glue([`import { contender } from "./contenders
 
 export const httpTransportFile = Path.join(repoDir, "src", "internal", "httpTransport.ts")
 
-const bareTransport = (driver: "forEach" | "stream") =>
-  Fs.existsSync(httpTransportFile)
-    ? glue(
-        [
-          `import { make } from "../src/internal/httpTransport.ts"`,
-          `import { bareTransportContender } from "./contenders/bareTransport.ts"`
-        ],
-        `bareTransportContender(make, "${driver}")`
-      )
-    : { skip: "src/internal/httpTransport.ts does not exist yet" }
-
 export const contenders: ReadonlyArray<ContenderSpec> = [
   { key: "node-http", label: "node:http unsigned (ceiling)", entry: () => plain("nodeHttp") },
   { key: "node-http-signed", label: "node:http + SigV4 (signed ceiling)", entry: () => plain("nodeHttpSigned") },
@@ -44,11 +33,15 @@ export const contenders: ReadonlyArray<ContenderSpec> = [
   {
     key: "bare-http",
     label: '"http" transport without the service',
-    entry: () => bareTransport("forEach")
-  },
-  {
-    key: "bare-http-stream",
-    label: '"http" transport, Stream.mapEffect driver',
-    entry: () => bareTransport("stream")
+    entry: () =>
+      Fs.existsSync(httpTransportFile)
+        ? glue(
+            [
+              `import { make } from "../src/internal/httpTransport.ts"`,
+              `import { bareTransportContender } from "./contenders/bareTransport.ts"`
+            ],
+            "bareTransportContender(make)"
+          )
+        : { skip: "src/internal/httpTransport.ts does not exist yet" }
   }
 ]

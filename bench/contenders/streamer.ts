@@ -7,7 +7,7 @@ import * as Exit from "effect/Exit"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import { Streamer } from "../../src/index.js"
 import { Skip } from "../lib/child.js"
-import { postEach } from "../lib/effectPool.js"
+import { forEachPost } from "../lib/effectPool.js"
 import type { Contender } from "./types.js"
 
 /** Builds `Streamer.layer({ endpoint, transport })`; a transport the library does not accept yet is a `Skip`. */
@@ -30,7 +30,7 @@ export const streamerContender = (transport: string): Contender => ({
     const { runtime, streamer } = await makeStreamer(target.endpoint, transport)
     return {
       postAll: (ids, data, concurrency) =>
-        runtime.runPromise(postEach(ids, concurrency, (id) => streamer.postToConnection(id, data))),
+        runtime.runPromise(forEachPost(ids, concurrency, (id) => streamer.postToConnection(id, data))),
       close: () => runtime.dispose()
     }
   }
