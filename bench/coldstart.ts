@@ -23,6 +23,8 @@ import { median } from "./stats.js"
 export interface ColdStartOptions {
   readonly runs: number
   readonly timeoutMs: number
+  /** Also bundle each handler with `splitting: true` (the quick run leaves this out). */
+  readonly split: boolean
 }
 
 interface HandlerSpec {
@@ -218,7 +220,7 @@ export const runColdStart = async (
 
   const variants: Array<{ spec: HandlerSpec; report: BundleReport; entry: string }> = []
   for (const spec of handlers) {
-    for (const split of [false, true]) {
+    for (const split of options.split ? [false, true] : [false]) {
       const { entry, metafile, outdir } = await build(spec, split)
       const files = Fs.readdirSync(outdir).map((name) => Path.join(outdir, name))
       // Untimed first run: warms the file cache and records which files an invocation loads.

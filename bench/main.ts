@@ -38,14 +38,14 @@ const sections = new Set((flags.only ?? "throughput,coldstart,fanout").split(","
 const settings = {
   throughput: {
     rounds: flags.rounds !== undefined ? Number(flags.rounds) : quick ? 3 : 5,
-    posts: quick ? 1_000 : 10_000,
-    warmup: quick ? 200 : 1_000,
+    posts: quick ? 300 : 10_000,
+    warmup: quick ? 50 : 1_000,
     concurrency: 50,
     payloadBytes: 100,
     timeoutMs: 120_000
   },
-  coldStart: { runs: quick ? 2 : 10, timeoutMs: 30_000 },
-  fanout: { count: quick ? 2_000 : 100_000, smallCount: quick ? 500 : 10_000, goneEvery: 10, timeoutMs: 420_000 }
+  coldStart: { runs: quick ? 1 : 10, timeoutMs: 30_000, split: !quick },
+  fanout: { count: quick ? 500 : 100_000, smallCount: quick ? 100 : 10_000, goneEvery: 10, timeoutMs: 420_000 }
 }
 
 const git = (...args: Array<string>): string => {
@@ -90,7 +90,7 @@ const main = async () => {
   const srcBuilt: Record<string, string> = {}
   const section = (name: string) => {
     srcBuilt[name] = srcFingerprint()
-    log(`\n${name} (src/ ${srcBuilt[name]})`)
+    log(`\n${name} (src/ ${srcBuilt[name]}, ${Math.round((Date.now() - started) / 1000)} s into the run)`)
   }
   try {
     if (sections.has("throughput")) {
