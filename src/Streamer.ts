@@ -12,7 +12,7 @@ import * as Layer from "effect/Layer"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as ParseResult from "effect/ParseResult"
 import type * as Redacted from "effect/Redacted"
-import type * as Schema from "effect/Schema"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import type * as Stream from "effect/Stream"
@@ -120,15 +120,6 @@ export interface Service {
   readonly region: string
   /** Sends `data` (text as UTF-8, bytes as they are) to one connection. */
   readonly postToConnection: (connectionId: string, data: string | Uint8Array) => Effect.Effect<void, PostError>
-  /**
-   * Encodes `value` with `schema` and posts it as JSON text; an encoding failure is a `ParseError`. `A` is inferred
-   * from the schema alone.
-   */
-  readonly postJson: <A, I>(
-    connectionId: string,
-    schema: Schema.Schema<A, I, never>,
-    value: NoInfer<A>
-  ) => Effect.Effect<void, PostError | ParseResult.ParseError>
   /** What API Gateway knows about a connection. */
   readonly getConnection: (connectionId: string) => Effect.Effect<ConnectionInfo, GetError>
   /** Closes a connection; succeeds when it is already gone. */
@@ -141,24 +132,6 @@ export interface Service {
       data: string | Uint8Array,
       options?: BroadcastOptions
     ): Effect.Effect<BroadcastResult, E, R>
-  }
-  /**
-   * Encodes `value` with `schema` once and broadcasts the JSON text, as `broadcast` does; an encoding failure is a
-   * `ParseError`, before any id is read or any request sent. `A` is inferred from the schema alone.
-   */
-  readonly broadcastJson: {
-    <A, I>(
-      ids: Iterable<string>,
-      schema: Schema.Schema<A, I, never>,
-      value: NoInfer<A>,
-      options?: BroadcastOptions
-    ): Effect.Effect<BroadcastResult, ParseResult.ParseError>
-    <A, I, E, R>(
-      ids: Stream.Stream<string, E, R>,
-      schema: Schema.Schema<A, I, never>,
-      value: NoInfer<A>,
-      options?: BroadcastOptions
-    ): Effect.Effect<BroadcastResult, ParseResult.ParseError | E, R>
   }
   /** Delivers a Stream's chunks to one connection, in order, stopping at the first non-retryable error. */
   readonly sink: (connectionId: string, options?: SinkOptions) => Sink.Sink<void, string | Uint8Array, never, PostError>
@@ -318,6 +291,19 @@ export const postToConnection = (
 ): Effect.Effect<void, PostError, Streamer> => Effect.flatMap(Streamer, (s) => s.postToConnection(connectionId, data))
 
 /**
+ * The JSON text of `value` encoded with `schema`; an encoding failure (a value the schema refuses, or one
+ * `JSON.stringify` cannot write) is a `ParseError`.
+ */
+const encodeJson = <A, I>(
+  schema: Schema.Schema<A, I, never>,
+  value: A
+): Effect.Effect<string, ParseResult.ParseError> => Schema.encode(Schema.parseJson(schema))(value)
+
+/**
+ * Encodes `value` with `schema` and posts it as JSON text; an encoding failure is a `ParseError` and sends nothing.
+ * `A` is inferred from the schema alone. (A function rather than a member of the service, so that a bundle that never
+ * posts typed JSON leaves `effect/Schema` out.)
+ *
  * @since 0.1.0
  * @category accessors
  */
@@ -326,7 +312,9 @@ export const postJson = <A, I>(
   schema: Schema.Schema<A, I, never>,
   value: NoInfer<A>
 ): Effect.Effect<void, PostError | ParseResult.ParseError, Streamer> =>
-  Effect.flatMap(Streamer, (s) => s.postJson(connectionId, schema, value))
+  Service_.traced("Streamer.postJson")(
+    Effect.flatMap(encodeJson(schema, value), (text) => postToConnection(connectionId, text))
+  )
 
 /**
  * @since 0.1.0
@@ -403,9 +391,9 @@ export const broadcastJson: {
   value: A,
   options?: BroadcastOptions
 ) =>
-  Effect.flatMap(Streamer, (s) =>
-    s.broadcastJson(ids as Stream.Stream<string, unknown, unknown>, schema, value, options)
-  ) as never
+  Effect.flatMap(encodeJson(schema, value), (text) =>
+    broadcast(ids as Stream.Stream<string, unknown, unknown>, text, options)
+  ).pipe(Service_.traced("Streamer.broadcastJson")) as never
 
 /**
  * @since 0.1.0

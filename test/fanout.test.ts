@@ -402,19 +402,20 @@ for (const transport of transports) {
           const json = '{"kind":"notice","at":"2026-12-04T10:00:00.000Z","text":"héllo ✓ 日本","count":"42"}'
 
           // Object literals inline: they type-check against the schema's type, literal field included.
-          yield* streamer.postJson(clients[0]!.connectionId, Message, {
+          const withStreamer = Effect.provideService(Streamer.Streamer, streamer)
+          yield* Streamer.postJson(clients[0]!.connectionId, Message, {
             kind: "notice",
             at,
             text: "héllo ✓ 日本",
             count: 42
-          })
+          }).pipe(withStreamer)
           const pruned: Array<string> = []
-          const result = yield* streamer.broadcastJson(
+          const result = yield* Streamer.broadcastJson(
             [...clients.map((c) => c.connectionId), gone!],
             Message,
             { kind: "notice", at, text: "héllo ✓ 日本", count: 42 },
             { concurrency: 4, onGone: (id) => Effect.sync(() => pruned.push(id)) }
-          )
+          ).pipe(withStreamer)
           assert.strictEqual(result.delivered, 20)
           assert.deepStrictEqual(result.gone, [gone])
           assert.deepStrictEqual(pruned, [gone])
@@ -422,7 +423,7 @@ for (const transport of transports) {
             Stream.fromIterable(clients.slice(0, 3).map((c) => c.connectionId)),
             Message,
             { ...value, count: 7 }
-          ).pipe(Effect.provideService(Streamer.Streamer, streamer))
+          ).pipe(withStreamer)
           assert.strictEqual(fromStream.delivered, 3)
           const expected = (i: number) => [
             ...(i === 0 ? [json] : []),
@@ -443,11 +444,9 @@ for (const transport of transports) {
             Stream.tap(() => Effect.sync(() => void pulled++))
           )
           const errors = [
-            yield* Effect.flip(streamer.postJson(clients[0]!.connectionId, Message, tooLong)),
-            yield* Effect.flip(streamer.broadcastJson(ids, Message, tooLong)),
-            yield* Effect.flip(Streamer.broadcastJson([clients[0]!.connectionId], Message, tooLong)).pipe(
-              Effect.provideService(Streamer.Streamer, streamer)
-            )
+            yield* Effect.flip(Streamer.postJson(clients[0]!.connectionId, Message, tooLong)).pipe(withStreamer),
+            yield* Effect.flip(Streamer.broadcastJson(ids, Message, tooLong)).pipe(withStreamer),
+            yield* Effect.flip(Streamer.broadcastJson([clients[0]!.connectionId], Message, tooLong)).pipe(withStreamer)
           ]
           for (const error of errors) assert.strictEqual(error._tag, "ParseError")
           assert.strictEqual(pulled, 0)

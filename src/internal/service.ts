@@ -1,8 +1,6 @@
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Schema from "effect/Schema"
-import type * as Stream from "effect/Stream"
-import type { BroadcastOptions, Service } from "../Streamer.js"
+import type { Service } from "../Streamer.js"
 import type { Policy } from "../RetryPolicy.js"
 import { InvalidConnectionError, PayloadTooLargeError, type StreamerError } from "../StreamerError.js"
 import * as ConnectionId from "./connectionId.js"
@@ -104,34 +102,15 @@ export const make = (transport: Transport, config: Config, policy: Policy | unde
       )
     )
 
-  const postJson = <A, I>(connectionId: string, schema: Schema.Schema<A, I, never>, value: A) =>
-    Schema.encode(Schema.parseJson(schema))(value).pipe(
-      Effect.flatMap((text) => post(connectionId, encoder.encode(text))),
-      traced("Streamer.postJson")
-    )
-
   const broadcast = Fanout.broadcast(post)
-
-  const broadcastJson = <A, I>(
-    ids: Iterable<string> | Stream.Stream<string, unknown, unknown>,
-    schema: Schema.Schema<A, I, never>,
-    value: A,
-    options?: BroadcastOptions
-  ) =>
-    Schema.encode(Schema.parseJson(schema))(value).pipe(
-      Effect.flatMap((text) => broadcast(ids, text, options)),
-      traced("Streamer.broadcastJson")
-    )
 
   return {
     endpoint: config.endpoint,
     region: config.region,
     postToConnection: postToConnection as Service["postToConnection"],
-    postJson: postJson as Service["postJson"],
     getConnection: getConnection as Service["getConnection"],
     deleteConnection: deleteConnection as Service["deleteConnection"],
     broadcast: broadcast as Service["broadcast"],
-    broadcastJson: broadcastJson as Service["broadcastJson"],
     sink: Fanout.sink(post, config.maxPayloadBytes)
   }
 }
