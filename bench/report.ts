@@ -85,12 +85,13 @@ export const coldStartTables = (report: ColdStartReport): string => {
   ].join("\n")
 }
 
-/** What each split bundle's invocation loaded, by package (the largest few). */
-export const coldStartComposition = (report: ColdStartReport): string =>
-  table(
-    ["handler (split bundle)", "loaded, by package (minified)"],
+/** What each invocation loaded, by package (the largest few): from the split bundles when there are any. */
+export const coldStartComposition = (report: ColdStartReport): string => {
+  const split = report.bundles.some((b) => b.split)
+  return table(
+    [`handler (${split ? "split bundle" : "one file"})`, "loaded, by package (minified)"],
     report.bundles
-      .filter((b) => b.split && b.loaded.bytes + b.external.bytes > 1024)
+      .filter((b) => b.split === split && b.loaded.bytes + b.external.bytes > 1024)
       .map((b) => [
         b.label,
         [
@@ -104,6 +105,7 @@ export const coldStartComposition = (report: ColdStartReport): string =>
         ].join(", ")
       ])
   )
+}
 
 /** Streamer's default handler against the SDK one: start time and size, per bundling mode. */
 export const coldStartTargets = (report: ColdStartReport): Array<TargetCheck> => {
