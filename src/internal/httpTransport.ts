@@ -8,14 +8,13 @@ import * as Https from "node:https"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { ConnectionInfo } from "../ConnectionInfo.js"
 import type { StreamerError } from "../StreamerError.js"
 import * as ConnectionId from "./connectionId.js"
 import * as Provider from "./credentials.js"
 import * as Errors from "./errors.js"
 import * as SigV4 from "./sigv4.js"
 import type * as Canonical from "./sigv4Canonical.js"
-import { type Config, connectionInfoFromBody, type Credentials, type Make, type Transport } from "./transport.js"
+import { type Config, fromCall, type Credentials, type Make, type Transport } from "./transport.js"
 
 /** @internal Sockets per agent; API Gateway answers in tens of milliseconds, so this bounds the requests in flight. */
 export const maxSockets = 256
@@ -182,16 +181,7 @@ export const makeWith = (config: Config, options?: Provider.Options): Effect.Eff
           )
     }
 
-    const transport: Transport = {
-      post: (connectionId, data) =>
-        call("POST", { connectionId, payloadSize: data.byteLength, maxSize }, data, undefined),
-      get: (connectionId) =>
-        call<ConnectionInfo>("GET", { connectionId, maxSize }, undefined, (body) =>
-          connectionInfoFromBody(connectionId, body)
-        ),
-      delete: (connectionId) => call("DELETE", { connectionId, maxSize }, undefined, undefined)
-    }
-    return transport
+    return fromCall(call, maxSize)
   })
 
 /** @internal The signed HTTP transport on node:http(s). */

@@ -13,14 +13,13 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import type { ConnectionInfo } from "../ConnectionInfo.js"
 import type { StreamerError } from "../StreamerError.js"
 import * as ConnectionId from "./connectionId.js"
 import * as Provider from "./credentials.js"
 import * as Errors from "./errors.js"
 import type * as Canonical from "./sigv4Canonical.js"
 import * as SigV4Web from "./sigv4Web.js"
-import { type Config, connectionInfoFromBody, type Credentials, type Transport } from "./transport.js"
+import { type Config, fromCall, type Credentials, type Transport } from "./transport.js"
 
 const octetStream = "application/octet-stream"
 const secretHeaders = ["authorization", "x-amz-security-token"]
@@ -149,14 +148,5 @@ export const makeWithHttpClient = (
       })
     }
 
-    const transport: Transport = {
-      post: (connectionId, data) =>
-        call("POST", { connectionId, payloadSize: data.byteLength, maxSize }, data, undefined),
-      get: (connectionId) =>
-        call<ConnectionInfo>("GET", { connectionId, maxSize }, undefined, (body) =>
-          connectionInfoFromBody(connectionId, body)
-        ),
-      delete: (connectionId) => call("DELETE", { connectionId, maxSize }, undefined, undefined)
-    }
-    return transport
+    return fromCall(call, maxSize)
   })

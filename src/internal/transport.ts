@@ -5,6 +5,7 @@ import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import { ConnectionInfo } from "../ConnectionInfo.js"
 import type { StreamerError } from "../StreamerError.js"
+import type * as Errors from "./errors.js"
 
 /** @internal Static AWS credentials; the secret parts stay `Redacted`. */
 export interface Credentials {
@@ -37,6 +38,22 @@ export interface Transport {
 
 /** @internal Builds a transport; a `ConfigError` when it cannot be built (a missing optional package). */
 export type Make = (config: Config) => Effect.Effect<Transport, ConfigError.ConfigError, Scope.Scope>
+
+/** @internal One signed request: `parse` reads a 2xx body (GET); without it the body is ignored. */
+export type Call = <A>(
+  method: "GET" | "POST" | "DELETE",
+  context: Errors.Context,
+  body: Uint8Array | undefined,
+  parse: ((body: string) => A) | undefined
+) => Effect.Effect<A, StreamerError>
+
+/** @internal The three operations over one request function, as the HTTP transports build them. */
+export const fromCall = (call: Call, maxSize: number): Transport => ({
+  post: (connectionId, data) => call("POST", { connectionId, payloadSize: data.byteLength, maxSize }, data, undefined),
+  get: (connectionId) =>
+    call("GET", { connectionId, maxSize }, undefined, (body) => connectionInfoFromBody(connectionId, body)),
+  delete: (connectionId) => call("DELETE", { connectionId, maxSize }, undefined, undefined)
+})
 
 /** @internal A GetConnection answer's body, as the wire carries it (JSON with ISO-8601 strings). */
 export const connectionInfoFromBody = (connectionId: string, text: string): ConnectionInfo =>
