@@ -53,18 +53,18 @@ export const hmacHex = (key: Buffer, pads: Pads | undefined, data: string): stri
   return Crypto.hash("sha256", pads.outer, "hex")
 }
 
-interface KeyEntry {
-  readonly shortDate: string
-  readonly region: string
-  readonly service: string
-  readonly scope: string
+interface KeyEntry extends Canonical.KeyScope {
   readonly key: Buffer
   readonly pads: Pads | undefined
 }
 
-/** Keyed by the secret's `Redacted` box: no secret in a key, and the entries go when the credentials do. */
-const keys = new WeakMap<Redacted.Redacted<string>, Array<KeyEntry>>()
-const maxKeysPerSecret = 4
+const keys = Canonical.keyCache((secret, scope): KeyEntry => {
+  const key = hmac(
+    hmac(hmac(hmac(`AWS4${Redacted.value(secret)}`, scope.shortDate), scope.region), scope.service),
+    "aws4_request"
+  )
+  return { ...scope, key, pads: oneShot ? makePads(key) : undefined }
+})
 
 /** @internal The derived signing key and credential scope for a secret, a day and a region. */
 export const signingKey = (
@@ -72,30 +72,7 @@ export const signingKey = (
   shortDate: string,
   region: string,
   service: string = Canonical.service
-): KeyEntry => {
-  let entries = keys.get(secret)
-  if (entries !== undefined) {
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i]!
-      if (entry.shortDate === shortDate && entry.region === region && entry.service === service) return entry
-    }
-  } else {
-    entries = []
-    keys.set(secret, entries)
-  }
-  const key = hmac(hmac(hmac(hmac(`AWS4${Redacted.value(secret)}`, shortDate), region), service), "aws4_request")
-  const entry: KeyEntry = {
-    shortDate,
-    region,
-    service,
-    scope: Canonical.credentialScope(shortDate, region, service),
-    key,
-    pads: oneShot ? makePads(key) : undefined
-  }
-  if (entries.length >= maxKeysPerSecret) entries.shift()
-  entries.push(entry)
-  return entry
-}
+): KeyEntry => keys.get(secret, shortDate, region, service)
 
 let lastSecond = -1
 let lastAmzDate = ""

@@ -5,6 +5,8 @@
  * produces for the same request: the tests check it.
  */
 
+import type * as Redacted from "effect/Redacted"
+
 /** @internal The signing name of the Management API. */
 export const service = "execute-api"
 
@@ -145,4 +147,46 @@ export const writeHeaders = <H extends SignedHeaders>(
   if (request.contentSha256Header) into["x-amz-content-sha256"] = payloadHash
   into.authorization = authorization(accessKeyId, scope, signedHeaders, signature)
   return into
+}
+
+/** @internal What every cached signing key is for. */
+export interface KeyScope {
+  readonly shortDate: string
+  readonly region: string
+  readonly service: string
+  /** The credential scope, `{date}/{region}/{service}/aws4_request`. */
+  readonly scope: string
+}
+
+/**
+ * @internal
+ * A cache of derived signing keys, at most 4 per secret (a day, a region and a service each). Keyed by the secret's
+ * `Redacted` box: no secret in a key, and the entries go when the credentials do.
+ */
+export const keyCache = <E extends KeyScope>(derive: (secret: Redacted.Redacted<string>, scope: KeyScope) => E) => {
+  const keys = new WeakMap<Redacted.Redacted<string>, Array<E>>()
+  return {
+    get: (secret: Redacted.Redacted<string>, shortDate: string, region: string, signingService: string): E => {
+      let entries = keys.get(secret)
+      if (entries === undefined) {
+        entries = []
+        keys.set(secret, entries)
+      }
+      for (let i = 0; i < entries.length; i++) {
+        const entry = entries[i]!
+        if (entry.shortDate === shortDate && entry.region === region && entry.service === signingService) return entry
+      }
+      const scope = credentialScope(shortDate, region, signingService)
+      const entry = derive(secret, { shortDate, region, service: signingService, scope })
+      if (entries.length >= 4) entries.shift()
+      entries.push(entry)
+      return entry
+    },
+    /** Drops an entry (a derivation that failed), so that the next request derives it again. */
+    forget: (secret: Redacted.Redacted<string>, entry: E): void => {
+      const entries = keys.get(secret)
+      const index = entries?.indexOf(entry) ?? -1
+      if (index >= 0) entries!.splice(index, 1)
+    }
+  }
 }

@@ -38,27 +38,25 @@ const importKey = (raw: Uint8Array<ArrayBuffer> | ArrayBuffer): Promise<CryptoKe
 const hmac = async (key: CryptoKey, data: string): Promise<ArrayBuffer> =>
   subtle().sign("HMAC", key, encoder.encode(data))
 
-interface KeyEntry {
-  readonly shortDate: string
-  readonly region: string
-  readonly service: string
-  readonly scope: string
+interface KeyEntry extends Canonical.KeyScope {
   readonly key: Promise<CryptoKey>
 }
 
-const keys = new WeakMap<Redacted.Redacted<string>, Array<KeyEntry>>()
-const maxKeysPerSecret = 4
-
 const deriveKey = async (
   secret: Redacted.Redacted<string>,
-  shortDate: string,
-  region: string,
-  service: string
+  { region, service, shortDate }: Canonical.KeyScope
 ): Promise<CryptoKey> => {
   let key = await importKey(encoder.encode(`AWS4${Redacted.value(secret)}`))
   for (const part of [shortDate, region, service, "aws4_request"]) key = await importKey(await hmac(key, part))
   return key
 }
+
+const keys = Canonical.keyCache((secret, scope): KeyEntry => {
+  const entry: KeyEntry = { ...scope, key: deriveKey(secret, scope) }
+  // A failed derivation is not kept: the next request tries again.
+  entry.key.catch(() => keys.forget(secret, entry))
+  return entry
+})
 
 /** @internal The signing key (a `CryptoKey`) and credential scope for a secret, a day and a region. */
 export const signingKey = (
@@ -66,34 +64,7 @@ export const signingKey = (
   shortDate: string,
   region: string,
   service: string = Canonical.service
-): KeyEntry => {
-  let entries = keys.get(secret)
-  if (entries !== undefined) {
-    for (let i = 0; i < entries.length; i++) {
-      const entry = entries[i]!
-      if (entry.shortDate === shortDate && entry.region === region && entry.service === service) return entry
-    }
-  } else {
-    entries = []
-    keys.set(secret, entries)
-  }
-  const list = entries
-  const entry: KeyEntry = {
-    shortDate,
-    region,
-    service,
-    scope: Canonical.credentialScope(shortDate, region, service),
-    key: deriveKey(secret, shortDate, region, service)
-  }
-  // A failed derivation is not kept: the next request tries again.
-  entry.key.catch(() => {
-    const index = list.indexOf(entry)
-    if (index >= 0) list.splice(index, 1)
-  })
-  if (list.length >= maxKeysPerSecret) list.shift()
-  list.push(entry)
-  return entry
-}
+): KeyEntry => keys.get(secret, shortDate, region, service)
 
 /**
  * @internal
