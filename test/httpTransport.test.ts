@@ -309,7 +309,7 @@ describe("httpTransport: sockets, timeouts and interruption", () => {
       const elapsed = Date.now() - start
       assert.deepInclude(error, { _tag: "RequestError", reason: "Timeout", isRetryable: true })
       assert.isAtLeast(elapsed, 290)
-      assert.isBelow(elapsed, 1500)
+      assert.isBelow(elapsed, 5000, "ended by the 300 ms timeout, not by a hang")
       // The request was destroyed, not left hanging.
       yield* Effect.promise(() => closed)
     })

@@ -159,7 +159,7 @@ describe("platformTransport: timeouts, sockets, interruption", () => {
       const elapsed = Date.now() - start
       assert.deepInclude(error, { _tag: "RequestError", reason: "Timeout" })
       assert.isAtLeast(elapsed, 290)
-      assert.isBelow(elapsed, 1500)
+      assert.isBelow(elapsed, 5000, "ended by the 300 ms timeout, not by a hang")
       yield* Effect.promise(() => closed).pipe(Effect.timeout("2 seconds"))
     })
   )
