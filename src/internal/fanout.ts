@@ -16,7 +16,9 @@ import type { PostError } from "../StreamerError.js"
 export type Post = (connectionId: string, bytes: Uint8Array) => Effect.Effect<void, PostError>
 
 const encoder = new TextEncoder()
-const toBytes = (data: string | Uint8Array): Uint8Array => (typeof data === "string" ? encoder.encode(data) : data)
+/** @internal Text as UTF-8; bytes as they are. */
+export const toBytes = (data: string | Uint8Array): Uint8Array =>
+  typeof data === "string" ? encoder.encode(data) : data
 
 /** @internal Default posts in flight for `broadcast`. */
 export const defaultConcurrency = 50

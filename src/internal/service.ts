@@ -7,12 +7,6 @@ import * as ConnectionId from "./connectionId.js"
 import * as Fanout from "./fanout.js"
 import type { Config, Transport } from "./transport.js"
 
-const encoder = new TextEncoder()
-
-/** @internal Text as UTF-8; bytes as they are. */
-export const toBytes = (data: string | Uint8Array): Uint8Array =>
-  typeof data === "string" ? encoder.encode(data) : data
-
 /**
  * @internal
  * Runs `effect` under the retry policy, starting the schedule only once an attempt has failed with a retryable
@@ -80,7 +74,7 @@ export const make = (transport: Transport, config: Config, policy: Policy | unde
   const postToConnection = (connectionId: string, data: string | Uint8Array): Effect.Effect<void, StreamerError> =>
     postSpan(
       typeof data === "string" || data instanceof Uint8Array
-        ? post(connectionId, toBytes(data))
+        ? post(connectionId, Fanout.toBytes(data))
         : Effect.fail(
             new InvalidConnectionError({
               connectionId: String(connectionId),
