@@ -6,10 +6,11 @@
  * transport uses this module too (where the chain is simply unavailable).
  */
 import * as Config from "effect/Config"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import type { RequestError } from "../StreamerError.js"
+import type { RequestError, StreamerError } from "../StreamerError.js"
 import * as Errors from "./errors.js"
 import type { Credentials } from "./transport.js"
 
@@ -157,3 +158,26 @@ export const make = (credentials: Credentials | undefined, options?: Options): E
   credentials !== undefined
     ? Effect.succeed(fixed(credentials))
     : Effect.map(fromEnvironment, Option.match({ onNone: () => fromChain(options), onSome: fixed }))
+
+/**
+ * @internal
+ * Runs `f` with the credentials: at once while they are fresh (the hot path), else after resolving them, a lookup
+ * slower than `timeout` failing as a `Timeout`.
+ */
+export const use = <A>(
+  provider: Provider,
+  connectionId: string,
+  timeout: Duration.Duration,
+  f: (credentials: Credentials) => Effect.Effect<A, StreamerError>
+): Effect.Effect<A, StreamerError> => {
+  const known = provider.current()
+  return known !== undefined
+    ? f(known)
+    : Effect.flatMap(
+        Effect.timeoutFail(provider.resolve(connectionId), {
+          duration: timeout,
+          onTimeout: () => Errors.timeout(connectionId, timeout)
+        }),
+        f
+      )
+}

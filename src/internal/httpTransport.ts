@@ -168,18 +168,10 @@ export const makeWith = (config: Config, options?: Provider.Options): Effect.Eff
       context: Errors.Context,
       body: Uint8Array | undefined,
       parse: ((body: string) => A) | undefined
-    ): Effect.Effect<A, StreamerError> => {
-      const credentials = provider.current()
-      return credentials !== undefined
-        ? send(method, context, body, parse, credentials)
-        : Effect.flatMap(
-            Effect.timeoutFail(provider.resolve(context.connectionId), {
-              duration: timeout,
-              onTimeout: () => Errors.timeout(context.connectionId, timeout)
-            }),
-            (credentials) => send(method, context, body, parse, credentials)
-          )
-    }
+    ): Effect.Effect<A, StreamerError> =>
+      Provider.use(provider, context.connectionId, timeout, (credentials) =>
+        send(method, context, body, parse, credentials)
+      )
 
     return fromCall(call, maxSize)
   })

@@ -135,13 +135,9 @@ export const makeWithHttpClient = (
       body: Uint8Array | undefined,
       parse: ((body: string) => A) | undefined
     ): Effect.Effect<A, StreamerError> => {
-      const credentials = provider.current()
-      const attempt =
-        credentials !== undefined
-          ? send(method, context, body, parse, credentials)
-          : Effect.flatMap(provider.resolve(context.connectionId), (credentials) =>
-              send(method, context, body, parse, credentials)
-            )
+      const attempt = Provider.use(provider, context.connectionId, timeout, (credentials) =>
+        send(method, context, body, parse, credentials)
+      )
       return Effect.timeoutFail(attempt, {
         duration: timeout,
         onTimeout: () => Errors.timeout(context.connectionId, timeout)
