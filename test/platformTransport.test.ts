@@ -5,6 +5,7 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -37,6 +38,13 @@ const platform = (c: Config): Effect.Effect<Transport, never, Scope.Scope> =>
 // ---------------------------------------------------------------------------------------------------------------
 
 describe("platformTransport (FetchHttpClient + WebCrypto)", () => {
+  it("looks the client up under @effect/platform's own HttpClient tag", () => {
+    assert.strictEqual(PlatformTransport.HttpClientTag.key, HttpClient.HttpClient.key)
+    const client = HttpClient.make(() => Effect.die("unused"))
+    const found = Context.get(Context.make(HttpClient.HttpClient, client), PlatformTransport.HttpClientTag)
+    assert.strictEqual(found, client)
+  })
+
   it.scopedLive("posts, reads and deletes, signed so that a strict server accepts it", () =>
     Effect.gen(function* () {
       const server = yield* testServer((hit, req, res) =>

@@ -6,7 +6,7 @@
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as Headers from "@effect/platform/Headers"
-import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -36,6 +36,14 @@ const withSecretsRedacted = (() => {
     return lastOutput
   }
 })()
+
+/**
+ * The application's `HttpClient`, looked up by the key `@effect/platform` gives its tag. Importing that tag from
+ * `@effect/platform/HttpClient` would put the whole client module (with `effect/Schema` and `effect/Stream` behind it,
+ * about 70 KB minified) into every bundle that reaches `Streamer`, even where the portable path is never used; a tag is
+ * found by its key, so this one finds the same service (test/platformTransport.test.ts checks it).
+ */
+export const HttpClientTag = Context.GenericTag<HttpClient.HttpClient>("@effect/platform/HttpClient")
 
 const manualRedirect: globalThis.RequestInit = { redirect: "manual" }
 
@@ -71,7 +79,7 @@ export const makeWithHttpClient = (
   config: Config
 ): Effect.Effect<Transport, never, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function* () {
-    const client = yield* HttpClient.HttpClient
+    const client = yield* HttpClientTag
     const provider = yield* Provider.make(config.credentials)
     const url = new URL(config.endpoint)
     const host = url.host
