@@ -12,7 +12,7 @@ import * as Layer from "effect/Layer"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as ParseResult from "effect/ParseResult"
 import type * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
+import type * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import type * as Stream from "effect/Stream"
@@ -290,19 +290,23 @@ export const postToConnection = (
   data: string | Uint8Array
 ): Effect.Effect<void, PostError, Streamer> => Effect.flatMap(Streamer, (s) => s.postToConnection(connectionId, data))
 
-/**
- * The JSON text of `value` encoded with `schema`; an encoding failure (a value the schema refuses, or one
- * `JSON.stringify` cannot write) is a `ParseError`.
- */
+/** `internal/json.ts` once loaded: `effect/Schema` is not evaluated at start-up, only when typed JSON is first posted. */
+let Json: typeof import("./internal/json.js") | undefined
+
+const loadJson = Effect.promise(() => import("./internal/json.js")).pipe(
+  Effect.tap((json) => Effect.sync(() => void (Json = json)))
+)
+
+/** The JSON text of `value` encoded with `schema`; an encoding failure is a `ParseError`. */
 const encodeJson = <A, I>(
   schema: Schema.Schema<A, I, never>,
   value: A
-): Effect.Effect<string, ParseResult.ParseError> => Schema.encode(Schema.parseJson(schema))(value)
+): Effect.Effect<string, ParseResult.ParseError> =>
+  Json !== undefined ? Json.encode(schema, value) : Effect.flatMap(loadJson, (json) => json.encode(schema, value))
 
 /**
  * Encodes `value` with `schema` and posts it as JSON text; an encoding failure is a `ParseError` and sends nothing.
- * `A` is inferred from the schema alone. (A function rather than a member of the service, so that a bundle that never
- * posts typed JSON leaves `effect/Schema` out.)
+ * `A` is inferred from the schema alone.
  *
  * @since 0.1.0
  * @category accessors
