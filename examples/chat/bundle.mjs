@@ -2,8 +2,11 @@
 /**
  * Bundles the chat handler for AWS Lambda (Node.js 20 or later, ESM) into dist/handler.mjs and prints its size.
  *
- *   node examples/chat/bundle.mjs                   # the AWS SDK left to the Lambda runtime, which ships it
- *   node examples/chat/bundle.mjs --with-aws-sdk    # everything in the bundle
+ *   node examples/chat/bundle.mjs
+ *
+ * The AWS SDK is never in the bundle: the library loads it by a name the bundler cannot resolve, only on the paths
+ * that need it (the "sdk" transport, or the default credential chain when no keys are in the environment), from the
+ * Lambda Node.js runtime, which ships it.
  *
  * Upload dist/handler.mjs (zipped) with the handler setting `handler.handler`.
  */
@@ -14,7 +17,6 @@ import { fileURLToPath } from "node:url"
 import { gzipSync } from "node:zlib"
 
 const here = dirname(fileURLToPath(import.meta.url))
-const withAwsSdk = process.argv.includes("--with-aws-sdk")
 const outfile = join(here, "dist", "handler.mjs")
 mkdirSync(dirname(outfile), { recursive: true })
 
@@ -29,9 +31,8 @@ const result = await esbuild.build({
   sourcemap: false,
   legalComments: "none",
   metafile: true,
-  // The Lambda Node.js runtimes ship the AWS SDK v3; the library loads it lazily, only on the paths that need it
-  // (the "sdk" transport, or the default credential chain when no keys are in the environment).
-  external: withAwsSdk ? [] : ["@aws-sdk/*", "@smithy/*"],
+  // Nothing imports these statically; should that change, the Lambda runtime's copy is the one to use.
+  external: ["@aws-sdk/*", "@smithy/*"],
   // Some CommonJS dependencies call require(); give the ESM bundle one.
   banner: {
     js: 'import { createRequire as __createRequire } from "node:module";const require=__createRequire(import.meta.url);'
@@ -57,7 +58,7 @@ const forbidden = Object.keys(inputs).filter((path) =>
   /node_modules\/ws\/|src\/LocalGateway|src\/local\.ts|src\/internal\/gateway\//.test(path)
 )
 
-console.log(`${relative(process.cwd(), outfile)}${withAwsSdk ? " (AWS SDK bundled)" : " (AWS SDK external)"}`)
+console.log(relative(process.cwd(), outfile))
 console.log(`  minified ${kb(bytes.length)}, gzipped ${kb(gzipped.length)}`)
 for (const [key, size] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 8)) {
   console.log(`  ${kb(size).padStart(9)}  ${key}`)
