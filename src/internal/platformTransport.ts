@@ -39,9 +39,9 @@ const withSecretsRedacted = (() => {
 
 /**
  * The application's `HttpClient`, looked up by the key `@effect/platform` gives its tag. Importing that tag from
- * `@effect/platform/HttpClient` would put the whole client module (with `effect/Schema` and `effect/Stream` behind it,
- * about 70 KB minified) into every bundle that reaches `Streamer`, even where the portable path is never used; a tag is
- * found by its key, so this one finds the same service (test/platformTransport.test.ts checks it).
+ * `@effect/platform/HttpClient` would put that whole client module, and `effect/Schema` behind it, into every bundle
+ * that reaches `Streamer`, even where the portable path is never used (docs/performance.md, cold start); a tag is found
+ * by its key, so this one finds the same service (test/platformTransport.test.ts checks it).
  */
 export const HttpClientTag = Context.GenericTag<HttpClient.HttpClient>("@effect/platform/HttpClient")
 
