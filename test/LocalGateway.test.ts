@@ -338,6 +338,37 @@ describe("LocalGateway", () => {
     })
   )
 
+  it.scopedLive("a message in frames of 32 KB or less passes up to 128 KB; one frame over 32 KB still closes", () =>
+    Effect.gen(function* () {
+      const gateway = yield* LocalGateway.make({
+        handler: (event) => ({ statusCode: 200, body: `${event.body?.length ?? 0} ${event.body?.slice(0, 3)}` })
+      })
+      const client = yield* WsClient.connect(gateway.wsUrl)
+      // Four frames of 32768 bytes: a message of exactly 128 KB, delivered whole and in order.
+      for (const [i, letter] of ["a", "b", "c", "d"].entries()) {
+        yield* client.send(letter.repeat(32768), { fin: i === 3 })
+      }
+      const [reply] = yield* client.waitFor(1)
+      assert.strictEqual(reply!.text, "131072 aaa")
+      // A fragmented message whose second frame is over 32 KB.
+      yield* client.send("e".repeat(1000), { fin: false })
+      yield* client.send("f".repeat(32769), { fin: true })
+      assert.strictEqual((yield* client.closed).code, 1009)
+      assert.strictEqual((yield* client.messages).length, 1)
+    })
+  )
+
+  it.scopedLive("a message over 128 KB closes with 1009, even in frames of 32 KB", () =>
+    Effect.gen(function* () {
+      const gateway = yield* LocalGateway.make({ handler: () => ({ statusCode: 200, body: "delivered" }) })
+      const client = yield* WsClient.connect(gateway.wsUrl)
+      for (let i = 0; i < 4; i++) yield* client.send("g".repeat(32768), { fin: false })
+      yield* client.send("h", { fin: true })
+      assert.strictEqual((yield* client.closed).code, 1009)
+      assert.deepStrictEqual(yield* client.messages, [])
+    })
+  )
+
   it.scopedLive("the idle timeout closes with 1001, after which the id answers 410", () =>
     Effect.gen(function* () {
       const gateway = yield* LocalGateway.make({ idleTimeout: "150 millis" })

@@ -63,8 +63,14 @@ export interface Client {
   readonly messages: Effect.Effect<ReadonlyArray<Message>>
   /** Waits until at least `n` messages have arrived; fails if the socket closes first. */
   readonly waitFor: (n: number) => Effect.Effect<ReadonlyArray<Message>, ClosedError>
-  /** Sends a text frame (a string) or, with `binary`, a binary frame. */
-  readonly send: (data: string | Uint8Array, options?: { readonly binary?: boolean }) => Effect.Effect<void>
+  /**
+   * Sends a text frame (a string) or, with `binary`, a binary frame. With `fin: false` the frame is a fragment: the
+   * message goes on in the next frames, up to one sent with `fin` true (the default).
+   */
+  readonly send: (
+    data: string | Uint8Array,
+    options?: { readonly binary?: boolean; readonly fin?: boolean }
+  ) => Effect.Effect<void>
   readonly ping: Effect.Effect<void>
   /** Starts a close handshake (it does not wait for it: see `closed`). */
   readonly close: (code?: number, reason?: string) => Effect.Effect<void>
@@ -162,8 +168,10 @@ export const connect = (url: string, options: ConnectOptions = {}): Effect.Effec
               ),
             send: (data, sendOptions) =>
               Effect.async<void>((resumeSend) => {
-                socket.send(data, { binary: sendOptions?.binary ?? typeof data !== "string" }, () =>
-                  resumeSend(Effect.void)
+                socket.send(
+                  data,
+                  { binary: sendOptions?.binary ?? typeof data !== "string", fin: sendOptions?.fin ?? true },
+                  () => resumeSend(Effect.void)
                 )
               }),
             ping: Effect.sync(() => socket.ping()),

@@ -14,12 +14,16 @@ import type {
 } from "../../LocalGateway.js"
 import * as Events from "./events.js"
 import * as Faults from "./faults.js"
+import * as Frames from "./frames.js"
 import * as HttpUtil from "./http.js"
 import * as Ids from "./ids.js"
 import type * as SigV4 from "./sigv4.js"
 
 /** @internal API Gateway's frame size: a larger frame from a client closes the socket with 1009. */
 export const maxFrameBytes = 32768
+
+/** @internal API Gateway's message size (as a post's): a larger message from a client closes with 1009. */
+export const maxMessageBytes = HttpUtil.maxPayloadBytes
 
 /** @internal The handshake response header that tells a client its connection id (a local extra, not AWS's). */
 export const connectionIdHeader = "x-effect-streamer-connection-id"
@@ -294,7 +298,7 @@ export const start = async (config: Config): Promise<Gateway> => {
     })
   }
 
-  const register = (ws: WebSocket, facts: Events.ConnectionFacts) => {
+  const register = (ws: WebSocket, facts: Events.ConnectionFacts, socket: Duplex) => {
     const conn: Connection = {
       id: facts.connectionId,
       ws,
@@ -314,6 +318,11 @@ export const start = async (config: Config): Promise<Gateway> => {
     if (config.maxDurationMs !== undefined) {
       conn.maxTimer = setTimeout(() => closeConnection(conn, 1001, "Going away"), config.maxDurationMs)
     }
+    // Ahead of ws's own listener, so that the frame is refused before ws delivers it (messages are ignored once closing).
+    socket.prependListener(
+      "data",
+      Frames.frameGuard(maxFrameBytes, () => closeConnection(conn, 1009, "Message too big"))
+    )
     ws.on("message", (data, isBinary) => onMessage(conn, data, isBinary))
     ws.on("ping", () => {
       if (conn.closing === undefined) touch(conn)
@@ -329,7 +338,7 @@ export const start = async (config: Config): Promise<Gateway> => {
 
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: maxFrameBytes,
+    maxPayload: maxMessageBytes,
     clientTracking: false,
     perMessageDeflate: false
   })
@@ -388,7 +397,7 @@ export const start = async (config: Config): Promise<Gateway> => {
       upgradeIds.set(req, facts.connectionId)
       wss.handleUpgrade(req, socket, head, (ws) => {
         handshakes.delete(socket)
-        register(ws, facts)
+        register(ws, facts, socket)
       })
     })()
   }
