@@ -10,14 +10,17 @@
  * with a session token, the signing key cached by each signer as it would be in a long-lived process). Reported: the
  * median over rounds of the mean time per signature.
  */
+import * as NodeCrypto from "node:crypto"
 import { createRequire } from "node:module"
 import { Sha256 } from "@smithy/core/checksum"
 import { SignatureV4 } from "@smithy/signature-v4"
 import * as Redacted from "effect/Redacted"
 import * as ConnectionId from "../src/internal/connectionId.js"
-import * as SigV4 from "../src/internal/sigv4.js"
+import * as NodeSigV4 from "../src/internal/sigv4.js"
 import type * as Canonical from "../src/internal/sigv4Canonical.js"
 import * as SigV4Web from "../src/internal/sigv4Web.js"
+
+const SigV4 = NodeSigV4.make(NodeCrypto)
 
 interface Aws4 {
   sign(

@@ -12,7 +12,7 @@ import * as Layer from "effect/Layer"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as ParseResult from "effect/ParseResult"
 import type * as Redacted from "effect/Redacted"
-import type * as Schema from "effect/Schema"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as Sink from "effect/Sink"
 import type * as Stream from "effect/Stream"
@@ -21,6 +21,9 @@ import * as Endpoint from "./Endpoint.js"
 import * as Region from "./Region.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import type { DeleteError, GetError, PostError } from "./StreamerError.js"
+import * as HttpTransport from "./internal/httpTransport.js"
+import * as PlatformTransport from "./internal/platformTransport.js"
+import * as SdkTransport from "./internal/sdkTransport.js"
 import * as Service_ from "./internal/service.js"
 import type * as Transport from "./internal/transport.js"
 
@@ -174,16 +177,18 @@ export const resolveConfig = (options: Options): Effect.Effect<Transport.Config,
     return { endpoint, region, credentials, timeout: timeout.value, maxPayloadBytes }
   })
 
-const loadTransport = (kind: TransportKind): Effect.Effect<Transport.Make, ConfigError.ConfigError> => {
-  switch (kind) {
-    case "http":
-      return Effect.promise(() => import("./internal/httpTransport.js")).pipe(Effect.map((m) => m.make))
-    case "sdk":
-      return Effect.promise(() => import("./internal/sdkTransport.js")).pipe(Effect.map((m) => m.make))
-    default:
-      return invalid("transport", `unknown transport ${JSON.stringify(kind)}; expected "http" or "sdk"`)
-  }
-}
+/**
+ * The transports by name. Each is imported statically: an `import()` of a bundled module makes esbuild wrap every
+ * module of a bundle in a lazy initialiser, which slowed a Lambda cold start more than these small modules cost
+ * (docs/performance.md). What must stay out of start-up or off other runtimes (the AWS SDK, `node:http`,
+ * `node:crypto`) each transport imports when it is built.
+ */
+const transports: Readonly<Record<string, Transport.Make>> = { http: HttpTransport.make, sdk: SdkTransport.make }
+
+const transportFor = (kind: TransportKind): Effect.Effect<Transport.Make, ConfigError.ConfigError> =>
+  Object.hasOwn(transports, kind)
+    ? Effect.succeed(transports[kind]!)
+    : invalid("transport", `unknown transport ${JSON.stringify(kind)}; expected "http" or "sdk"`)
 
 /**
  * Builds the service. A bad endpoint or option fails here with a `ConfigError`, never at call time; the
@@ -195,7 +200,7 @@ const loadTransport = (kind: TransportKind): Effect.Effect<Transport.Make, Confi
 export const make = (options: Options): Effect.Effect<Service, ConfigError.ConfigError, Scope.Scope> =>
   Effect.gen(function* () {
     const config = yield* resolveConfig(options)
-    const makeTransport = yield* loadTransport(options.transport ?? "http")
+    const makeTransport = yield* transportFor(options.transport ?? "http")
     const transport = yield* makeTransport(config)
     return Streamer.of(Service_.make(transport, config, resolveRetry(options.retry)))
   })
@@ -233,8 +238,7 @@ export const makeWithHttpClient = (
 ): Effect.Effect<Service, ConfigError.ConfigError, HttpClient.HttpClient | Scope.Scope> =>
   Effect.gen(function* () {
     const config = yield* resolveConfig(options)
-    const platform = yield* Effect.promise(() => import("./internal/platformTransport.js"))
-    const transport = yield* platform.makeWithHttpClient(config)
+    const transport = yield* PlatformTransport.makeWithHttpClient(config)
     return Streamer.of(Service_.make(transport, config, resolveRetry(options.retry)))
   })
 
@@ -290,19 +294,14 @@ export const postToConnection = (
   data: string | Uint8Array
 ): Effect.Effect<void, PostError, Streamer> => Effect.flatMap(Streamer, (s) => s.postToConnection(connectionId, data))
 
-/** `internal/json.ts` once loaded: `effect/Schema` is not evaluated at start-up, only when typed JSON is first posted. */
-let Json: typeof import("./internal/json.js") | undefined
-
-const loadJson = Effect.promise(() => import("./internal/json.js")).pipe(
-  Effect.tap((json) => Effect.sync(() => void (Json = json)))
-)
-
-/** The JSON text of `value` encoded with `schema`; an encoding failure is a `ParseError`. */
+/**
+ * The JSON text of `value` encoded with `schema`; an encoding failure (a value the schema refuses, or one
+ * `JSON.stringify` cannot write) is a `ParseError`.
+ */
 const encodeJson = <A, I>(
   schema: Schema.Schema<A, I, never>,
   value: A
-): Effect.Effect<string, ParseResult.ParseError> =>
-  Json !== undefined ? Json.encode(schema, value) : Effect.flatMap(loadJson, (json) => json.encode(schema, value))
+): Effect.Effect<string, ParseResult.ParseError> => Schema.encode(Schema.parseJson(schema))(value)
 
 /**
  * Encodes `value` with `schema` and posts it as JSON text; an encoding failure is a `ParseError` and sends nothing.

@@ -6,10 +6,12 @@ import * as Redacted from "effect/Redacted"
 import * as fc from "fast-check"
 import * as ConnectionId from "../src/internal/connectionId.js"
 import { Sha256 } from "../src/internal/gateway/sigv4.js"
-import * as SigV4 from "../src/internal/sigv4.js"
+import * as NodeSigV4 from "../src/internal/sigv4.js"
 import * as Canonical from "../src/internal/sigv4Canonical.js"
 import * as SigV4Web from "../src/internal/sigv4Web.js"
 import type { Credentials } from "../src/internal/transport.js"
+
+const SigV4 = NodeSigV4.make(Crypto)
 
 interface Case {
   readonly request: Canonical.Request

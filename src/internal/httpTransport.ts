@@ -1,10 +1,10 @@
 /**
  * @internal
  * The signed HTTP transport: node:http(s) `request()` over one keep-alive agent per scope, SigV4 on node:crypto,
- * its own per-attempt timer, and the same error mapping as the SDK transport.
+ * its own per-attempt timer, and the same error mapping as the SDK transport. `Streamer` imports this module on every
+ * runtime (the portable path's included), so the `node:` modules are imported only when the transport is built.
  */
-import * as Http from "node:http"
-import * as Https from "node:https"
+import type * as Http from "node:http"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
@@ -60,18 +60,22 @@ interface RequestHeaders extends Canonical.SignedHeaders {
   host: string
 }
 
+const loadNode = Effect.promise(() => Promise.all([import("node:http"), import("node:https"), import("node:crypto")]))
+
 /** @internal The HTTP transport, with the credential provider's options (tests swap the default chain). */
 export const makeWith = (config: Config, options?: Provider.Options): Effect.Effect<Transport, never, Scope.Scope> =>
   Effect.gen(function* () {
+    const [http, https, crypto] = yield* loadNode
     const { secure, host, hostname, port, stagePath } = target(config.endpoint)
     const agent = yield* Effect.acquireRelease(
       Effect.sync(() =>
-        secure ? new Https.Agent({ keepAlive: true, maxSockets }) : new Http.Agent({ keepAlive: true, maxSockets })
+        secure ? new https.Agent({ keepAlive: true, maxSockets }) : new http.Agent({ keepAlive: true, maxSockets })
       ),
       (agent) => Effect.sync(() => agent.destroy())
     )
     const provider = yield* Provider.make(config.credentials, options)
-    const request = secure ? Https.request : Http.request
+    const request = secure ? https.request : http.request
+    const signer = SigV4.make(crypto)
     const region = config.region
     const timeout = config.timeout
     const timeoutMs = Duration.toMillis(timeout)
@@ -101,7 +105,7 @@ export const makeWith = (config: Config, options?: Provider.Options): Effect.Eff
         let done = false
         let req: Http.ClientRequest
         try {
-          SigV4.sign(signable, credentials, region, Date.now(), headers)
+          signer.sign(signable, credentials, region, Date.now(), headers)
           req = request({ agent, method, hostname, port, path, headers })
         } catch (cause) {
           done = true
