@@ -60,21 +60,21 @@ interface RequestHeaders extends Canonical.SignedHeaders {
   host: string
 }
 
-const loadNode = Effect.promise(() => Promise.all([import("node:http"), import("node:https"), import("node:crypto")]))
+/** node:https for an https endpoint, else node:http (a loopback endpoint need not load TLS), and node:crypto. */
+const loadNode = (secure: boolean) =>
+  Effect.promise(() => Promise.all([secure ? import("node:https") : import("node:http"), import("node:crypto")]))
 
 /** @internal The HTTP transport, with the credential provider's options (tests swap the default chain). */
 export const makeWith = (config: Config, options?: Provider.Options): Effect.Effect<Transport, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const [http, https, crypto] = yield* loadNode
     const { secure, host, hostname, port, stagePath } = target(config.endpoint)
+    const [client, crypto] = yield* loadNode(secure)
     const agent = yield* Effect.acquireRelease(
-      Effect.sync(() =>
-        secure ? new https.Agent({ keepAlive: true, maxSockets }) : new http.Agent({ keepAlive: true, maxSockets })
-      ),
+      Effect.sync((): Http.Agent => new client.Agent({ keepAlive: true, maxSockets })),
       (agent) => Effect.sync(() => agent.destroy())
     )
     const provider = yield* Provider.make(config.credentials, options)
-    const request = secure ? https.request : http.request
+    const request: typeof Http.request = client.request
     const signer = SigV4.make(crypto)
     const region = config.region
     const timeout = config.timeout
