@@ -6,10 +6,9 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import { execFile } from "node:child_process"
-import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import * as Streamer from "../src/Streamer.js"
+import { fixture, runFixture } from "./helpers/child.js"
 
 const build = (layer: Layer.Layer<Streamer.Streamer, ConfigError.ConfigError>) =>
   Effect.scoped(Effect.flatMap(Layer.build(layer), (context) => Effect.succeed(context))).pipe(Effect.exit)
@@ -17,23 +16,16 @@ const build = (layer: Layer.Layer<Streamer.Streamer, ConfigError.ConfigError>) =
 const configError = (exit: Exit.Exit<unknown, unknown>) =>
   Exit.isFailure(exit) && exit.cause._tag === "Fail" && ConfigError.isConfigError(exit.cause.error)
 
-const fixtures = join(import.meta.dirname, "fixtures")
-const tsx = pathToFileURL(join(import.meta.dirname, "..", "node_modules", "tsx", "dist", "loader.mjs")).href
-
 /** Builds the "sdk" layer in a fresh node process (with extra `--import`s) and reads how it ended. */
 const buildSdkLayerInChild = (imports: ReadonlyArray<string>) =>
-  Effect.async<{ built: boolean; configError?: boolean; message?: string; cause?: string }, Error>((resume) => {
-    const args = [...[tsx, ...imports].flatMap((i) => ["--import", i]), join(fixtures, "sdkLayer.ts")]
-    const child = execFile(process.execPath, args, { env: { ...process.env, NODE_NO_WARNINGS: "1" } }, (error, out) =>
-      resume(error ? Effect.fail(error) : Effect.sync(() => JSON.parse(out)))
-    )
-    return Effect.sync(() => child.kill())
+  runFixture<{ built: boolean; configError?: boolean; message?: string; cause?: string }>(fixture("sdkLayer.ts"), {
+    imports
   })
 
 describe("Streamer layers", () => {
   it.live('transport "sdk" without the SDK package installed: a ConfigError naming it, not a defect', () =>
     Effect.gen(function* () {
-      const without = yield* buildSdkLayerInChild([pathToFileURL(join(fixtures, "registerWithoutSdk.mjs")).href])
+      const without = yield* buildSdkLayerInChild([pathToFileURL(fixture("registerWithoutSdk.mjs")).href])
       assert.isFalse(without.built)
       assert.isTrue(without.configError, without.cause)
       assert.include(without.message, "@aws-sdk/client-apigatewaymanagementapi")

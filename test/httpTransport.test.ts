@@ -14,6 +14,7 @@ import * as LocalGateway from "../src/LocalGateway.js"
 import type { StreamerError } from "../src/StreamerError.js"
 import { json, reply, type Respond, testServer, verify } from "./helpers/signedServer.js"
 import { configFor, freePort, operate, silentServer, withoutCredentials } from "./helpers/signedServer.js"
+import { fixture, runFixture } from "./helpers/child.js"
 import * as WsClient from "./helpers/wsClient.js"
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -586,6 +587,32 @@ describe("httpTransport against the local gateway (strict SigV4)", () => {
       const again = yield* flip(wrongRegion.get(client.connectionId))
       assert.strictEqual(again._tag, "ForbiddenError")
       assert.strictEqual((yield* client.messages).length, 0)
+    })
+  )
+})
+
+describe("httpTransport over TLS", () => {
+  type Run = {
+    ok: boolean
+    error?: { tag: string; reason?: string }
+    defect: boolean
+    seen: Array<{ method: string; url: string; signed: boolean; body: string }>
+  }
+  const post = (env: Record<string, string>) => runFixture<Run>(fixture("httpsPost.ts"), { env })
+
+  it.live("posts over https to a server whose certificate it trusts, and refuses one it does not", () =>
+    Effect.gen(function* () {
+      const trusted = yield* post({ NODE_EXTRA_CA_CERTS: fixture("localhost-cert.pem") })
+      assert.isTrue(trusted.ok, JSON.stringify(trusted))
+      assert.deepStrictEqual(trusted.seen, [
+        { method: "POST", url: "/prod/@connections/L0SM9cOFvHcCIhw%3D", signed: true, body: "hello over TLS" }
+      ])
+      // The same self-signed certificate without the CA: a typed transport error, and nothing reaches the server.
+      const untrusted = yield* post({})
+      assert.isFalse(untrusted.ok)
+      assert.isFalse(untrusted.defect)
+      assert.deepStrictEqual(untrusted.error, { tag: "RequestError", reason: "Transport" })
+      assert.deepStrictEqual(untrusted.seen, [])
     })
   )
 })
