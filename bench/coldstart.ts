@@ -16,7 +16,7 @@ import * as Path from "node:path"
 import * as Url from "node:url"
 import * as Zlib from "node:zlib"
 import { benchDir, nodeBundle, repoDir } from "./lib/build.js"
-import { buildDir, childEnv } from "./lib/env.js"
+import { buildDir, childEnv, tlsCertFile } from "./lib/env.js"
 import type { Loopback } from "./lib/loopback.js"
 import { median } from "./stats.js"
 
@@ -216,7 +216,8 @@ export const runColdStart = async (
   Fs.writeFileSync(invoke, invokeSource)
   Fs.writeFileSync(invokeTraced, invokeTracedSource)
   Fs.writeFileSync(Path.join(dir, "trace-hooks.mjs"), traceHooksSource)
-  const env = childEnv({ WEBSOCKET_ENDPOINT: loopback.endpoint })
+  // Over https, as every real endpoint is: the handlers pay for TLS (loading it, and a handshake) as in Lambda.
+  const env = childEnv({ WEBSOCKET_ENDPOINT: loopback.tlsEndpoint, NODE_EXTRA_CA_CERTS: tlsCertFile })
 
   const variants: Array<{ spec: HandlerSpec; report: BundleReport; entry: string }> = []
   for (const spec of handlers) {

@@ -1,11 +1,14 @@
 /**
- * The minimal loopback Management API: node:http with keep-alive on 127.0.0.1, checking nothing. POST answers 200
+ * The minimal loopback Management API: node:http with keep-alive on 127.0.0.1, checking nothing, and the same over
+ * https on a second port (`lib/env.ts`'s test certificate; the cold starts use it). POST answers 200
  * with an empty body, DELETE 204, GET a small JSON body; any id starting with `gone` answers 410 with
  * `x-amzn-ErrorType: GoneException` and an empty body, as API Gateway does. It counts requests, answers by status,
  * connections opened and the peak number open at once (with keep-alive, the client's concurrency), and reports them
  * over IPC. Runs in its own process, started by `lib/loopback.ts`.
  */
+import * as Fs from "node:fs"
 import * as Http from "node:http"
+import * as Https from "node:https"
 
 export interface ServerStats {
   requests: number
@@ -19,7 +22,7 @@ export interface ServerStats {
 
 export type ServerCommand = { readonly id: number; readonly type: "stats" | "reset" }
 export type ServerMessage =
-  | { readonly type: "ready"; readonly port: number }
+  | { readonly type: "ready"; readonly port: number; readonly tlsPort: number }
   | { readonly type: "stats"; readonly id: number; readonly stats: ServerStats }
 
 let open = 0
@@ -59,22 +62,30 @@ const answer = (req: Http.IncomingMessage, res: Http.ServerResponse): void => {
   stats.byStatus[status] = (stats.byStatus[status] ?? 0) + 1
 }
 
-const server = Http.createServer((req, res) => {
+const handle = (req: Http.IncomingMessage, res: Http.ServerResponse) => {
   stats.requests++
   req.on("data", (chunk: Buffer) => {
     stats.bodyBytes += chunk.byteLength
   })
   req.on("end", () => answer(req, res))
-})
-server.on("connection", (socket) => {
-  stats.connections++
-  if (++open > stats.connectionsPeak) stats.connectionsPeak = open
-  socket.on("close", () => open--)
-})
-// Longer than any client's idle socket, so a client never writes to a socket the server is closing.
-server.keepAliveTimeout = 120_000
-server.headersTimeout = 121_000
-server.requestTimeout = 0
+}
+const server = Http.createServer(handle)
+// The paths come from lib/loopback.ts (this file runs bundled, away from the repository's layout).
+const tlsServer = Https.createServer(
+  { key: Fs.readFileSync(process.env.BENCH_TLS_KEY ?? ""), cert: Fs.readFileSync(process.env.BENCH_TLS_CERT ?? "") },
+  handle
+)
+for (const s of [server, tlsServer]) {
+  s.on("connection", (socket) => {
+    stats.connections++
+    if (++open > stats.connectionsPeak) stats.connectionsPeak = open
+    socket.on("close", () => open--)
+  })
+  // Longer than any client's idle socket, so a client never writes to a socket the server is closing.
+  s.keepAliveTimeout = 120_000
+  s.headersTimeout = 121_000
+  s.requestTimeout = 0
+}
 
 const send = (message: ServerMessage) => process.send?.(message)
 
@@ -84,9 +95,15 @@ process.on("message", (command: ServerCommand) => {
 })
 process.on("disconnect", () => process.exit(0))
 
-server.listen(0, "127.0.0.1", () => {
-  const address = server.address()
-  if (address === null || typeof address === "string") throw new Error("no port")
-  if (process.send) send({ type: "ready", port: address.port })
-  else console.log(`listening on http://127.0.0.1:${address.port}/local`)
+const listen = (s: Http.Server): Promise<number> =>
+  new Promise((resolve) =>
+    s.listen(0, "127.0.0.1", () => {
+      const address = s.address()
+      if (address === null || typeof address === "string") throw new Error("no port")
+      resolve(address.port)
+    })
+  )
+void Promise.all([listen(server), listen(tlsServer)]).then(([port, tlsPort]) => {
+  if (process.send) send({ type: "ready", port, tlsPort })
+  else console.log(`listening on http://127.0.0.1:${port}/local and https://127.0.0.1:${tlsPort}/local`)
 })

@@ -5,6 +5,13 @@ export const resultsDir = Path.resolve(import.meta.dirname, "..", "results")
 export const buildDir = Path.join(resultsDir, "build")
 
 /**
+ * The self-signed 127.0.0.1 certificate (and its key) the loopback server's https listener presents; children trust
+ * it through `NODE_EXTRA_CA_CERTS`. Test-only material, shared with test/httpTransport.test.ts.
+ */
+export const tlsCertFile = Path.resolve(import.meta.dirname, "..", "..", "test", "fixtures", "localhost-cert.pem")
+export const tlsKeyFile = Path.resolve(import.meta.dirname, "..", "..", "test", "fixtures", "localhost-key.pem")
+
+/**
  * Dummy AWS settings for every child: static keys from the environment, no instance metadata, no shared config files,
  * so no client ever looks beyond 127.0.0.1 or reads this machine's AWS setup.
  */

@@ -1,12 +1,14 @@
 import * as ChildProcess from "node:child_process"
 import type { ServerCommand, ServerMessage, ServerStats } from "../server.js"
-import { childEnv } from "./env.js"
+import { childEnv, tlsCertFile, tlsKeyFile } from "./env.js"
 
 /** The parent's handle on the loopback server process. */
 export interface Loopback {
   readonly port: number
   /** `http://127.0.0.1:{port}/local`, the Management API endpoint every contender posts to. */
   readonly endpoint: string
+  /** The same over https, with the certificate in `server.ts`'s `tlsCertFile` (the cold starts use it). */
+  readonly tlsEndpoint: string
   /** Zeroes the counters (before each measured child). */
   readonly reset: () => Promise<void>
   readonly stats: () => Promise<ServerStats>
@@ -19,7 +21,7 @@ export const stage = "local"
 export const startLoopback = (serverFile: string): Promise<Loopback> =>
   new Promise((resolve, reject) => {
     const child = ChildProcess.spawn(process.execPath, [serverFile], {
-      env: childEnv(),
+      env: childEnv({ BENCH_TLS_CERT: tlsCertFile, BENCH_TLS_KEY: tlsKeyFile }),
       stdio: ["ignore", "inherit", "inherit", "ipc"]
     })
     let nextId = 0
@@ -36,6 +38,7 @@ export const startLoopback = (serverFile: string): Promise<Loopback> =>
         resolve({
           port: message.port,
           endpoint: `http://127.0.0.1:${message.port}/${stage}`,
+          tlsEndpoint: `https://127.0.0.1:${message.tlsPort}/${stage}`,
           reset: () => ask("reset").then(() => undefined),
           stats: () => ask("stats"),
           close: () => {
