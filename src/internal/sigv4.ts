@@ -123,24 +123,11 @@ export const make = (Crypto: typeof NodeCrypto): Signer => {
     }
     const amzDate = lastAmzDate
     const { key, pads, scope } = signingKey(credentials.secretAccessKey, lastShortDate, region, service)
-    const token = credentials.sessionToken !== undefined ? Redacted.value(credentials.sessionToken) : undefined
-    const sessionToken = token !== undefined && token.length > 0 ? token : undefined
     const body = request.body
     const payloadHash = body !== undefined && body.byteLength > 0 ? sha256Hex(body) : Canonical.emptySha256
-    const signedHeaders = Canonical.signedHeaderNames(request, sessionToken !== undefined)
-    const canonical = Canonical.canonicalRequest(request, amzDate, sessionToken, signedHeaders, payloadHash)
-    const signature = hmacHex(key, pads, Canonical.stringToSign(amzDate, scope, sha256Hex(canonical)))
-    return Canonical.writeHeaders(
-      into,
-      request,
-      credentials.accessKeyId,
-      sessionToken,
-      amzDate,
-      scope,
-      signedHeaders,
-      payloadHash,
-      signature
-    )
+    const draft = Canonical.draft(request, credentials, amzDate, scope, payloadHash)
+    const signature = hmacHex(key, pads, Canonical.stringToSign(amzDate, scope, sha256Hex(draft.canonical)))
+    return Canonical.writeHeaders(into, draft, signature)
   }
 
   return { sign, signingKey, makePads, hmacHex }

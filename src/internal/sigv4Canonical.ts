@@ -5,7 +5,8 @@
  * produces for the same request: the tests check it.
  */
 
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
+import type { Credentials } from "./transport.js"
 
 /** @internal The signing name of the Management API. */
 export const service = "execute-api"
@@ -128,24 +129,54 @@ export const authorization = (accessKeyId: string, scope: string, signedHeaders:
 
 /**
  * @internal
+ * Everything a signature needs but the two hashes: the canonical request to hash, and what the headers will carry.
+ * Both signers build it here, then hash and sign with their own crypto.
+ */
+export interface Draft {
+  readonly request: Request
+  readonly accessKeyId: string
+  /** The session token, when there is a non-empty one. */
+  readonly sessionToken: string | undefined
+  readonly amzDate: string
+  readonly scope: string
+  readonly signedHeaders: string
+  readonly payloadHash: string
+  readonly canonical: string
+}
+
+/** @internal The draft of a signature for `request`, signed at `amzDate` for `scope`. */
+export const draft = (
+  request: Request,
+  credentials: Credentials,
+  amzDate: string,
+  scope: string,
+  payloadHash: string
+): Draft => {
+  const token = credentials.sessionToken !== undefined ? Redacted.value(credentials.sessionToken) : undefined
+  const sessionToken = token !== undefined && token.length > 0 ? token : undefined
+  const signedHeaders = signedHeaderNames(request, sessionToken !== undefined)
+  return {
+    request,
+    accessKeyId: credentials.accessKeyId,
+    sessionToken,
+    amzDate,
+    scope,
+    signedHeaders,
+    payloadHash,
+    canonical: canonicalRequest(request, amzDate, sessionToken, signedHeaders, payloadHash)
+  }
+}
+
+/**
+ * @internal
  * Writes the signature's headers into `into` (`x-amz-date`, `authorization`, and `x-amz-security-token` /
  * `x-amz-content-sha256` when they apply) and returns it.
  */
-export const writeHeaders = <H extends SignedHeaders>(
-  into: H,
-  request: Request,
-  accessKeyId: string,
-  sessionToken: string | undefined,
-  amzDate: string,
-  scope: string,
-  signedHeaders: string,
-  payloadHash: string,
-  signature: string
-): H => {
-  into["x-amz-date"] = amzDate
-  if (sessionToken !== undefined) into["x-amz-security-token"] = sessionToken
-  if (request.contentSha256Header) into["x-amz-content-sha256"] = payloadHash
-  into.authorization = authorization(accessKeyId, scope, signedHeaders, signature)
+export const writeHeaders = <H extends SignedHeaders>(into: H, draft: Draft, signature: string): H => {
+  into["x-amz-date"] = draft.amzDate
+  if (draft.sessionToken !== undefined) into["x-amz-security-token"] = draft.sessionToken
+  if (draft.request.contentSha256Header) into["x-amz-content-sha256"] = draft.payloadHash
+  into.authorization = authorization(draft.accessKeyId, draft.scope, draft.signedHeaders, signature)
   return into
 }
 

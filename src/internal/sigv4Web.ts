@@ -81,23 +81,9 @@ export const sign = async <H extends Canonical.SignedHeaders = Canonical.SignedH
 ): Promise<H> => {
   const amzDate = Canonical.longDate(now)
   const { key, scope } = signingKey(credentials.secretAccessKey, amzDate.slice(0, 8), region, service)
-  const token = credentials.sessionToken !== undefined ? Redacted.value(credentials.sessionToken) : undefined
-  const sessionToken = token !== undefined && token.length > 0 ? token : undefined
   const body = request.body
   const payloadHash = body !== undefined && body.byteLength > 0 ? await sha256Hex(body) : Canonical.emptySha256
-  const signedHeaders = Canonical.signedHeaderNames(request, sessionToken !== undefined)
-  const canonical = Canonical.canonicalRequest(request, amzDate, sessionToken, signedHeaders, payloadHash)
-  const stringToSign = Canonical.stringToSign(amzDate, scope, await sha256Hex(encoder.encode(canonical)))
-  const signature = toHex(await hmac(await key, stringToSign))
-  return Canonical.writeHeaders(
-    into,
-    request,
-    credentials.accessKeyId,
-    sessionToken,
-    amzDate,
-    scope,
-    signedHeaders,
-    payloadHash,
-    signature
-  )
+  const draft = Canonical.draft(request, credentials, amzDate, scope, payloadHash)
+  const stringToSign = Canonical.stringToSign(amzDate, scope, await sha256Hex(encoder.encode(draft.canonical)))
+  return Canonical.writeHeaders(into, draft, toHex(await hmac(await key, stringToSign)))
 }
