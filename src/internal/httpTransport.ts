@@ -14,7 +14,7 @@ import * as Provider from "./credentials.js"
 import * as Errors from "./errors.js"
 import * as SigV4 from "./sigv4.js"
 import type * as Canonical from "./sigv4Canonical.js"
-import { type Config, fromCall, type Credentials, type Make, type Transport } from "./transport.js"
+import { type Config, fromCall, type Credentials, type Make, type Method, type Transport } from "./transport.js"
 
 /** @internal Sockets per agent; API Gateway answers in tens of milliseconds, so this bounds the requests in flight. */
 export const maxSockets = 256
@@ -53,8 +53,6 @@ const headerGetter =
     const value = headers[name]
     return Array.isArray(value) ? value[0] : value
   }
-
-type Method = "GET" | "POST" | "DELETE"
 
 interface RequestHeaders extends Canonical.SignedHeaders {
   host: string
@@ -167,17 +165,13 @@ export const makeWith = (config: Config, options?: Provider.Options): Effect.Eff
         })
       })
 
-    const call = <A>(
-      method: Method,
-      context: Errors.Context,
-      body: Uint8Array | undefined,
-      parse: ((body: string) => A) | undefined
-    ): Effect.Effect<A, StreamerError> =>
-      Provider.use(provider, context.connectionId, timeout, (credentials) =>
-        send(method, context, body, parse, credentials)
-      )
-
-    return fromCall(call, maxSize)
+    return fromCall(
+      (method, context, body, parse) =>
+        Provider.use(provider, context.connectionId, timeout, (credentials) =>
+          send(method, context, body, parse, credentials)
+        ),
+      maxSize
+    )
   })
 
 /** @internal The signed HTTP transport on node:http(s). */

@@ -19,7 +19,7 @@ import * as Provider from "./credentials.js"
 import * as Errors from "./errors.js"
 import type * as Canonical from "./sigv4Canonical.js"
 import * as SigV4Web from "./sigv4Web.js"
-import { type Config, fromCall, type Credentials, type Transport } from "./transport.js"
+import { type Config, fromCall, type Credentials, type Method, type Transport } from "./transport.js"
 
 const octetStream = "application/octet-stream"
 const secretHeaders = ["authorization", "x-amz-security-token"]
@@ -67,8 +67,6 @@ const platformCause = (error: HttpClientError.HttpClientError): unknown => {
   const inner = (cause as { readonly cause?: unknown } | undefined)?.cause
   return inner instanceof Error && typeof (inner as { readonly code?: unknown }).code === "string" ? inner : cause
 }
-
-type Method = "GET" | "POST" | "DELETE"
 
 /**
  * @internal
@@ -137,20 +135,14 @@ export const makeWithHttpClient = (
       )
     }
 
-    const call = <A>(
-      method: Method,
-      context: Errors.Context,
-      body: Uint8Array | undefined,
-      parse: ((body: string) => A) | undefined
-    ): Effect.Effect<A, StreamerError> => {
-      const attempt = Provider.use(provider, context.connectionId, timeout, (credentials) =>
-        send(method, context, body, parse, credentials)
-      )
-      return Effect.timeoutFail(attempt, {
-        duration: timeout,
-        onTimeout: () => Errors.timeout(context.connectionId, timeout)
-      })
-    }
-
-    return fromCall(call, maxSize)
+    return fromCall(
+      (method, context, body, parse) =>
+        Effect.timeoutFail(
+          Provider.use(provider, context.connectionId, timeout, (credentials) =>
+            send(method, context, body, parse, credentials)
+          ),
+          { duration: timeout, onTimeout: () => Errors.timeout(context.connectionId, timeout) }
+        ),
+      maxSize
+    )
   })

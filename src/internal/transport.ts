@@ -39,9 +39,12 @@ export interface Transport {
 /** @internal Builds a transport; a `ConfigError` when it cannot be built (a missing optional package). */
 export type Make = (config: Config) => Effect.Effect<Transport, ConfigError.ConfigError, Scope.Scope>
 
+/** @internal The Management API's methods. */
+export type Method = "GET" | "POST" | "DELETE"
+
 /** @internal One signed request: `parse` reads a 2xx body (GET); without it the body is ignored. */
 export type Call = <A>(
-  method: "GET" | "POST" | "DELETE",
+  method: Method,
   context: Errors.Context,
   body: Uint8Array | undefined,
   parse: ((body: string) => A) | undefined
