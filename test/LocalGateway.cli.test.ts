@@ -4,13 +4,11 @@ import { spawn, type ChildProcess } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { pathToFileURL } from "node:url"
+import { tsxLoader } from "./helpers/child.js"
 import * as WsClient from "./helpers/wsClient.js"
 
 const root = join(import.meta.dirname, "..")
 const cli = join(root, "src", "bin", "effect-streamer-local.ts")
-// tsx's loader by absolute URL, so that the CLI can run from any directory.
-const tsx = pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href
 
 interface Run {
   readonly child: ChildProcess
@@ -23,7 +21,7 @@ interface Run {
 const run = (args: ReadonlyArray<string>, cwd?: string) =>
   Effect.acquireRelease(
     Effect.sync((): Run => {
-      const child = spawn(process.execPath, ["--import", tsx, cli, ...args], {
+      const child = spawn(process.execPath, ["--import", tsxLoader, cli, ...args], {
         cwd: cwd ?? process.cwd(),
         stdio: ["ignore", "pipe", "pipe"],
         env: { ...process.env, NODE_NO_WARNINGS: "1" }

@@ -4,7 +4,8 @@ import { pathToFileURL } from "node:url"
 import * as Effect from "effect/Effect"
 
 const root = join(import.meta.dirname, "..", "..")
-const tsx = pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href
+/** tsx's loader by absolute URL, for `node --import`, so that a child can run TypeScript from any directory. */
+export const tsxLoader = pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href
 
 /** A fixture under test/fixtures, by name. */
 export const fixture = (name: string): string => join(root, "test", "fixtures", name)
@@ -18,7 +19,7 @@ export const runFixture = <A>(
   options: { readonly imports?: ReadonlyArray<string>; readonly env?: Record<string, string> } = {}
 ): Effect.Effect<A, Error> =>
   Effect.async<A, Error>((resume) => {
-    const args = [...[tsx, ...(options.imports ?? [])].flatMap((i) => ["--import", i]), file]
+    const args = [...[tsxLoader, ...(options.imports ?? [])].flatMap((i) => ["--import", i]), file]
     const env = { ...process.env, NODE_NO_WARNINGS: "1", ...options.env }
     const child = execFile(process.execPath, args, { env }, (error, out) =>
       resume(error ? Effect.fail(error) : Effect.try({ try: () => JSON.parse(out) as A, catch: (e) => e as Error }))
