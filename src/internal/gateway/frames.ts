@@ -45,7 +45,8 @@ export const frameGuard = (maxFrameBytes: number, onOversize: (payloadLength: nu
       }
       // At most 14 header bytes: what was left from the last chunk, then this chunk's.
       const taken = Math.min(14 - pending.length, chunk.length - offset)
-      const bytes = Buffer.concat([pending, chunk.subarray(offset, offset + taken)])
+      const fresh = chunk.subarray(offset, offset + taken)
+      const bytes = pending.length === 0 ? fresh : Buffer.concat([pending, fresh])
       const header = parseHeader(bytes)
       if (header === undefined) {
         pending = bytes
