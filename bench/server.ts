@@ -71,10 +71,12 @@ const handle = (req: Http.IncomingMessage, res: Http.ServerResponse) => {
 }
 const server = Http.createServer(handle)
 // The paths come from lib/loopback.ts (this file runs bundled, away from the repository's layout).
-const tlsServer = Https.createServer(
-  { key: Fs.readFileSync(process.env.BENCH_TLS_KEY ?? ""), cert: Fs.readFileSync(process.env.BENCH_TLS_CERT ?? "") },
-  handle
-)
+const tlsFile = (name: string): Buffer => {
+  const path = process.env[name]
+  if (!path) throw new Error(`${name} is not set: start the server through bench/lib/loopback.ts`)
+  return Fs.readFileSync(path)
+}
+const tlsServer = Https.createServer({ key: tlsFile("BENCH_TLS_KEY"), cert: tlsFile("BENCH_TLS_CERT") }, handle)
 for (const s of [server, tlsServer]) {
   s.on("connection", (socket) => {
     stats.connections++
