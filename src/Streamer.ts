@@ -151,8 +151,15 @@ export class Streamer extends Context.Tag("effect-streamer/Streamer")<Streamer, 
 const defaultTimeout = Duration.seconds(10)
 
 /** @internal */
-export const resolveRetry = (retry: Options["retry"]): RetryPolicy.Policy | undefined =>
-  retry === false ? undefined : RetryPolicy.isPolicy(retry) ? retry : RetryPolicy.schedule(retry)
+export const resolveRetry = (
+  retry: Options["retry"],
+  defaults?: RetryPolicy.Options
+): RetryPolicy.Policy | undefined =>
+  retry === false
+    ? undefined
+    : RetryPolicy.isPolicy(retry)
+      ? retry
+      : RetryPolicy.schedule(defaults === undefined ? retry : { ...defaults, ...retry })
 
 const invalid = (path: string, message: string) => Effect.fail(ConfigError.InvalidData([path], message))
 

@@ -10,8 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { ConnectionInfo } from "./ConnectionInfo.js"
-import * as RetryPolicy from "./RetryPolicy.js"
-import { type Options as StreamerOptions, type Service, Streamer } from "./Streamer.js"
+import { type Options as StreamerOptions, resolveRetry, type Service, Streamer } from "./Streamer.js"
 import { GoneError, type StreamerError, ThrottlingError } from "./StreamerError.js"
 import * as Service_ from "./internal/service.js"
 import type { Transport } from "./internal/transport.js"
@@ -160,11 +159,8 @@ export const make = (options: Options = {}): Effect.Effect<{ readonly service: S
         timeout: Duration.seconds(10),
         maxPayloadBytes: options.maxPayloadBytes ?? 131072
       },
-      options.retry === false
-        ? undefined
-        : RetryPolicy.isPolicy(options.retry)
-          ? options.retry
-          : RetryPolicy.schedule({ base: Duration.zero, jitter: false, ...options.retry })
+      // The real policy, without its delays: a test need not wait for backoff.
+      resolveRetry(options.retry, { base: Duration.zero, jitter: false })
     )
 
     const control: Control = {
